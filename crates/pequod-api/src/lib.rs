@@ -1,0 +1,30 @@
+//! Pequod's API: the names every part of Pequod agrees on.
+//!
+//! The kinds: [`Transform`] binds a CUE module to a generated kind;
+//! [`ResourceGraph`] is the rendered graph the engine applies. [`crds`] gives
+//! their CustomResourceDefinitions. [`GROUP`], [`FIELD_MANAGER`] and the label
+//! keys are the names every part of Pequod agrees on.
+
+mod crds;
+mod labels;
+mod resource_graph;
+mod transform;
+mod version;
+
+pub use crds::{crd_file_name, crd_yaml, crds};
+pub use labels::{CUE_MODULE_LABEL, FINALIZER, TRANSFORM_LABEL};
+pub use resource_graph::{
+    Adoption, DeletionPolicy, DriftPolicy, GraphPhase, Node, NodePhase, NodeState, ObjectRef,
+    ResourceGraph, ResourceGraphSpec, ResourceGraphStatus,
+};
+pub use transform::{
+    CueRef, CueRefType, PrinterColumn, Scope, Transform, TransformPhase, TransformSpec,
+    TransformStatus,
+};
+pub use version::KUBERNETES_API_VERSION;
+
+/// The API group of Pequod's own kinds.
+pub const GROUP: &str = "pequod.io";
+
+/// The field manager Pequod uses for every server-side apply.
+pub const FIELD_MANAGER: &str = "pequod";

@@ -1,0 +1,1 @@
+//! Pequod's controllers: Transform, instance, ResourceGraph and action reconcilers.

@@ -1,0 +1,21 @@
+//! A native CUE implementation: parser, evaluator, builtins, modules, export
+//! and OpenAPI extraction, measured against CUE v0.17.1.
+//!
+//! Start with [`parse_file`], which turns CUE source into an [`ast::File`]
+//! (or a [`ParseErrors`] listing every syntax error with file, line, column
+//! and source line). The pipeline is [`lexer`] (tokens, comma insertion,
+//! string interpolation) then [`parser`]; positions are byte [`Span`]s that a
+//! [`SourceFile`] converts to 1-based line and byte column. [`txtar`] reads
+//! the archive format of the conformance corpus.
+
+pub mod ast;
+pub mod error;
+pub mod lexer;
+pub mod parser;
+pub mod source;
+pub mod token;
+pub mod txtar;
+
+pub use error::{ParseError, ParseErrors};
+pub use parser::{parse_expr, parse_file, parse_file_partial};
+pub use source::{Position, SourceFile, Span};

@@ -1,0 +1,129 @@
+//! [`TestCluster`]: one interface over the servers Pequod's tests run against.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{ObjectMeta, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+
+use crate::Error;
+use crate::harness::Harness;
+
+/// Environment variable naming the kubeconfig of an already running
+/// kube-apiserver harness (set by `cargo xtask test` so that every test
+/// binary shares one).
+pub const KUBE_APISERVER_KUBECONFIG_ENV: &str = "PEQUOD_TEST_KUBE_APISERVER_KUBECONFIG";
+
+/// Which server a [`TestCluster`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The real kube-apiserver + kube-controller-manager + etcd built from
+    /// the official Kubernetes modules in `test/kube-apiserver/`.
+    KubeApiserver,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::KubeApiserver => "kube-apiserver",
+        })
+    }
+}
+
+/// A Kubernetes API server shared by the tests of one test binary.
+#[derive(Debug)]
+pub struct TestCluster {
+    backend: Backend,
+    kubeconfig: PathBuf,
+}
+
+/// Label put on every namespace a test creates.
+const TEST_LABEL: &str = "pequod.io/test";
+
+impl TestCluster {
+    /// The real kube-apiserver: the one named by
+    /// `PEQUOD_TEST_KUBE_APISERVER_KUBECONFIG`, or else one started now for
+    /// this test binary (building it on first use) and kept until it exits.
+    pub fn kube_apiserver() -> Result<&'static TestCluster, Error> {
+        static CLUSTER: OnceLock<Result<TestCluster, String>> = OnceLock::new();
+        static HARNESS: OnceLock<Harness> = OnceLock::new();
+        CLUSTER
+            .get_or_init(|| {
+                let kubeconfig = match std::env::var_os(KUBE_APISERVER_KUBECONFIG_ENV) {
+                    Some(path) if !path.is_empty() => PathBuf::from(path),
+                    _ => {
+                        let harness = Harness::start().map_err(|e| e.to_string())?;
+                        HARNESS.get_or_init(|| harness).kubeconfig().to_owned()
+                    }
+                };
+                Ok(TestCluster {
+                    backend: Backend::KubeApiserver,
+                    kubeconfig,
+                })
+            })
+            .as_ref()
+            .map_err(|message| Error::Start {
+                what: "kube-apiserver",
+                message: message.clone(),
+            })
+    }
+
+    /// Which server this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The admin kubeconfig of the cluster.
+    pub fn kubeconfig(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// The client configuration for the cluster's admin user.
+    pub async fn config(&self) -> Result<Config, Error> {
+        let kubeconfig =
+            Kubeconfig::read_from(&self.kubeconfig).map_err(|source| Error::Kubeconfig {
+                path: self.kubeconfig.clone(),
+                source,
+            })?;
+        Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .map_err(|source| Error::Kubeconfig {
+                path: self.kubeconfig.clone(),
+                source,
+            })
+    }
+
+    /// A new admin client, bound to the calling test's async runtime.
+    pub async fn client(&self) -> Result<Client, Error> {
+        Ok(Client::try_from(self.config().await?)?)
+    }
+
+    /// Creates a namespace named `prefix-<unique suffix>` for one test and
+    /// returns its name.
+    pub async fn create_namespace(&self, client: &Client, prefix: &str) -> Result<String, Error> {
+        let name = crate::unique_name(prefix);
+        let namespace = Namespace {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some(BTreeMap::from([(TEST_LABEL.to_owned(), "true".to_owned())])),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        };
+        Api::<Namespace>::all(client.clone())
+            .create(&PostParams::default(), &namespace)
+            .await?;
+        Ok(name)
+    }
+
+    /// A real `kubectl` set up to talk to this cluster.
+    pub fn kubectl(&self) -> Command {
+        let mut command = Command::new(crate::kubectl::kubectl_path());
+        command.arg("--kubeconfig").arg(&self.kubeconfig);
+        command
+    }
+}

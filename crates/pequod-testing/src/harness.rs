@@ -1,0 +1,76 @@
+//! The `test/kube-apiserver` harness as a child process of the test binary.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use crate::Error;
+
+/// The script that builds (when needed) and starts the harness.
+const RUN_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/kube-apiserver/run");
+
+/// A running harness. It stops by itself when this process exits: the pipe
+/// to its standard input closes and it was started with `--exit-on-stdin-eof`.
+pub(crate) struct Harness {
+    kubeconfig: PathBuf,
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+impl Harness {
+    /// Starts the harness and waits for its `ready:` line.
+    pub(crate) fn start() -> Result<Self, Error> {
+        let fail = |message: String| Error::Start {
+            what: "kube-apiserver harness",
+            message,
+        };
+        let kubeconfig = std::env::temp_dir().join(format!(
+            "pequod-test-{}.kubeconfig",
+            crate::unique_name("kube-apiserver")
+        ));
+        let mut child = Command::new(RUN_SCRIPT)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .arg("--exit-on-stdin-eof")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| fail(format!("{RUN_SCRIPT}: {e}")))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| fail("no stdin pipe".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| fail("no stdout pipe".into()))?;
+
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = loop {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("ready:") => break line,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(fail(e.to_string())),
+                None => {
+                    let status = child.wait().map_err(|e| fail(e.to_string()))?;
+                    return Err(fail(format!(
+                        "exited ({status}) before it was ready; its error is above"
+                    )));
+                }
+            }
+        };
+        eprintln!("pequod-testing: {ready}");
+        // Keep draining stdout so the harness never blocks writing to it.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(Self {
+            kubeconfig,
+            _child: child,
+            _stdin: stdin,
+        })
+    }
+
+    pub(crate) fn kubeconfig(&self) -> &Path {
+        &self.kubeconfig
+    }
+}

@@ -1,0 +1,19 @@
+//! Test clusters for Pequod's integration tests.
+//!
+//! Start with [`TestCluster::kube_apiserver`]: the real kube-apiserver and
+//! kube-controller-manager of `test/kube-apiserver/`, started once per test
+//! binary (or shared by a whole test run through
+//! `PEQUOD_TEST_KUBE_APISERVER_KUBECONFIG`) and reused by every test in it.
+//! Tests isolate themselves with [`TestCluster::create_namespace`] and
+//! [`unique_name`]; each test asks for its own [`kube::Client`] because a
+//! client belongs to the async runtime that made it.
+
+mod cluster;
+mod error;
+mod harness;
+mod kubectl;
+mod names;
+
+pub use cluster::{Backend, KUBE_APISERVER_KUBECONFIG_ENV, TestCluster};
+pub use error::Error;
+pub use names::unique_name;

@@ -1,0 +1,50 @@
+//! Records the git commit the binary is built from (`PEQUOD_GIT_COMMIT`
+//! overrides it, for builds outside a checkout such as container images).
+
+use std::path::Path;
+use std::process::Command;
+
+fn main() {
+    println!("cargo::rerun-if-env-changed=PEQUOD_GIT_COMMIT");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let git_dir = root.join(".git");
+    // Rebuild when HEAD moves: HEAD itself names the branch, the branch ref
+    // (loose or packed) names the commit.
+    for path in ["HEAD", "packed-refs"] {
+        println!("cargo::rerun-if-changed={}", git_dir.join(path).display());
+    }
+    if let Ok(head) = std::fs::read_to_string(git_dir.join("HEAD"))
+        && let Some(reference) = head.trim().strip_prefix("ref: ")
+    {
+        println!(
+            "cargo::rerun-if-changed={}",
+            git_dir.join(reference).display()
+        );
+    }
+
+    let commit = std::env::var("PEQUOD_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| git_commit(&root).unwrap_or_else(|| "unknown".to_owned()));
+    println!("cargo::rustc-env=PEQUOD_GIT_COMMIT={commit}");
+}
+
+fn git_commit(root: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    Some(if dirty {
+        format!("{commit}-dirty")
+    } else {
+        commit
+    })
+}

@@ -1,0 +1,89 @@
+//! The `pequod` binary as a user runs it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking"
+)]
+
+use std::process::Command;
+
+fn pequod(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pequod"))
+        .args(args)
+        .output()
+        .expect("run pequod");
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+#[test]
+fn version_names_commit_and_kubernetes_api() {
+    let (ok, stdout, _) = pequod(&["version"]);
+    assert!(ok);
+    assert!(stdout.starts_with(&format!("pequod {}\n", env!("CARGO_PKG_VERSION"))));
+    let commit = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("git commit: "))
+        .unwrap();
+    assert!(!commit.is_empty());
+    assert!(stdout.contains(&format!(
+        "kubernetes api: v{}\n",
+        pequod_api::KUBERNETES_API_VERSION
+    )));
+}
+
+#[test]
+fn version_as_json() {
+    let (ok, stdout, _) = pequod(&["version", "--output", "json"]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        v["kubernetesApiVersion"],
+        pequod_api::KUBERNETES_API_VERSION
+    );
+    assert!(v["gitCommit"].as_str().is_some_and(|c| !c.is_empty()));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let (ok, top, _) = pequod(&["--help"]);
+    assert!(ok);
+    // Subcommands are listed under "Commands:" as two-space-indented names.
+    let names: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .collect();
+    assert!(names.contains(&"version"), "{top}");
+    for name in names {
+        let (ok, help, err) = pequod(&[name, "--help"]);
+        assert!(ok, "{name} --help failed: {err}");
+        assert!(help.contains("Usage: pequod"), "{name} --help:\n{help}");
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (ok, script, err) = pequod(&["completions", shell]);
+        assert!(ok, "{shell}: {err}");
+        assert!(
+            script.contains("version"),
+            "{shell} completions lack subcommands"
+        );
+    }
+}
+
+#[test]
+fn unknown_subcommand_fails_with_usage() {
+    let (ok, _, err) = pequod(&["frobnicate"]);
+    assert!(!ok);
+    assert!(err.contains("Usage:"), "{err}");
+}

@@ -1,0 +1,36 @@
+//! Pequod's task runner. `cargo xtask help` lists the tasks.
+
+mod harness;
+mod prerequisites;
+mod shell;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+cargo xtask <task>
+
+tasks:
+  test [-- <cargo test args>]   install what the tests need, lint, and run the whole
+                                test suite against the real kube-apiserver
+  help                          this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test::run(&args[1..]),
+        Some("help" | "--help" | "-h") | None => {
+            eprint!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
