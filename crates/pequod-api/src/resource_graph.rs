@@ -1,6 +1,10 @@
 //! `ResourceGraph`: the rendered graph of objects Pequod drives to their
 //! desired state, in dependency order.
 
+// Each printcolumn(...) repeats keys like `type_ = "string"`, which the lint
+// mistakes for duplicated attributes.
+#![allow(clippy::duplicated_attributes)]
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::CustomResource;
 use schemars::JsonSchema;

@@ -1,5 +1,9 @@
 //! `Transform`: binds a CUE platform module to a generated custom resource kind.
 
+// Each printcolumn(...) repeats keys like `type_ = "string"`, which the lint
+// mistakes for duplicated attributes.
+#![allow(clippy::duplicated_attributes)]
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;
 use schemars::JsonSchema;
