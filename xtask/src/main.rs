@@ -1,9 +1,12 @@
 //! Pequod's task runner. `cargo xtask help` lists the tasks.
 
+#![allow(clippy::print_stdout, reason = "a task runner reports on stdout")]
+
 mod harness;
 mod prerequisites;
 mod shell;
 mod test;
+mod test_results;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,10 @@
 //! `cargo xtask test`: the whole suite, from a fresh machine.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::test_results::Totals;
 use crate::{harness, prerequisites, shell};
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -42,16 +44,38 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "warnings",
         ]),
     )?;
-    shell::run(
-        "cargo test (integration tests start the real kube-apiserver)",
-        Command::new(&cargo)
-            .current_dir(&root)
-            .args(["test", "--workspace", "--locked"])
-            .args(extra),
-    )?;
-
+    shell::step("cargo test (integration tests start the real kube-apiserver)");
+    let test_started = Instant::now();
+    let mut child = Command::new(&cargo)
+        .current_dir(&root)
+        .args(["test", "--workspace", "--locked", "--no-fail-fast"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cargo test: cannot start: {e}"))?;
+    let mut totals = Totals::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            totals.add_line(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo test: {e}"))?;
     eprintln!(
-        "\nxtask: all checks passed in {:.0}s",
+        "xtask: cargo test: {:.1}s",
+        test_started.elapsed().as_secs_f64()
+    );
+
+    // One closing line for the whole suite, whatever the last binary was.
+    println!("\ntests: {totals}");
+    if !status.success() || totals.failed > 0 {
+        return Err(format!("cargo test failed ({status})"));
+    }
+    if totals.passed == 0 {
+        return Err("cargo test ran no test".into());
+    }
+    eprintln!(
+        "xtask: all checks passed in {:.0}s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -1,6 +1,6 @@
 //! The `test/kube-apiserver` harness as a child process of the test binary.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -60,7 +60,9 @@ impl Harness {
                 }
             }
         };
-        eprintln!("pequod-testing: {ready}");
+        // Written past the test harness's output capture, so every log shows
+        // which real server the tests ran against.
+        let _ = writeln!(std::io::stderr(), "pequod-testing: {ready}");
         // Keep draining stdout so the harness never blocks writing to it.
         std::thread::spawn(move || lines.for_each(drop));
         Ok(Self {
