@@ -164,6 +164,10 @@ pub struct NodeState {
     /// Hash of the last object sent; an unchanged object is not re-sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_applied_hash: Option<String>,
+    /// Hash of the live object's fields that the node sets, as last seen;
+    /// a different hash later means someone else changed them (drift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_hash: Option<String>,
     /// When `phase` last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<Time>,

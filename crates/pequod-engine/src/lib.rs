@@ -1,14 +1,34 @@
-//! Pequod's engine: the graph model, DAG waves, readiness rules and apply/prune/delete
-//! against any Kubernetes API through `kube::Client`.
+//! Pequod's engine: the graph model, DAG waves, readiness rules and
+//! apply/prune/delete against any Kubernetes API through `kube::Client`.
 //!
-//! Start with [`dag::Dag`], built from `(id, dependsOn)` pairs: it rejects duplicate ids,
-//! unknown or self dependencies and cycles (naming the cycle), and hands out the apply
-//! [`waves`](dag::Dag::waves) and their reverse for deletion. Then
-//! [`readiness::evaluate`] decides whether a live object is ready, with rules equivalent
-//! to kstatus for the built-in kinds and the generic `Ready`-condition rule for the rest;
-//! [`readiness::ReadinessOverride`] is where a node's `readyWhen` plugs in.
+//! Start with [`Engine`]: [`Engine::reconcile`] drives a
+//! [`ResourceGraph`](pequod_api::ResourceGraph) one step toward its desired
+//! state (waves from [`dag::Dag`], server-side apply, readiness from
+//! [`readiness`], adoption, drift correction, pruning) and returns an
+//! [`Outcome`]: the graph's new status, events and when to look again.
+//! [`Engine::delete`] takes a graph down in reverse wave order. The engine
+//! never knows which server it talks to, records nothing itself and never
+//! panics on bad input: an invalid graph is a `Failed` status with nothing
+//! applied.
 //!
-//! Both modules are pure: no cluster, no clock, no I/O.
+//! [`dag`] and [`readiness`] are pure (no cluster, no clock, no I/O) and
+//! usable on their own.
 
+mod adoption;
+pub mod applyset;
 pub mod dag;
+mod delete;
+pub mod duration;
+mod executor;
+pub mod hash;
+mod outcome;
+mod prune;
 pub mod readiness;
+mod resolve;
+mod target;
+
+pub use adoption::{AdoptionDecision, decide as decide_adoption};
+pub use executor::{Engine, EngineConfig};
+pub use outcome::{EngineEvent, EventType, Outcome};
+pub use resolve::{KindResolver, ResolvedKind};
+pub use target::{Target, TargetError};

@@ -7,7 +7,8 @@
 //!    a `Reconciling` condition true → in progress; a `Stalled` condition true → failed;
 //! 2. the rule of a built-in kind, chosen by API group and kind (`apps/Deployment`,
 //!    `batch/Job`, `apiextensions.k8s.io/CustomResourceDefinition`, …);
-//! 3. for any other kind, the `Ready` condition (see [`ReadinessRules`]).
+//! 3. for any other kind, the `Ready` condition (see [`ReadinessRules`]); a custom
+//!    resource without one is not ready yet.
 //!
 //! A node's `readyWhen` replaces steps 1–3 through a [`ReadinessOverride`] given to
 //! [`ReadinessRules::evaluate_with`]; a terminating object is never ready all the same.
@@ -21,6 +22,7 @@ mod batch;
 mod core_v1;
 mod generic;
 mod object;
+mod ready_when;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use object::{Malformed, Object};
+pub use ready_when::{ReadyWhen, ReadyWhenError};
 
 /// The three outcomes of a readiness check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,20 +121,26 @@ impl<F: Fn(&Value) -> Readiness> ReadinessOverride for F {
 ///
 /// For such a kind, a `Ready` condition decides when there is one (true and, if the
 /// condition records an `observedGeneration`, a current one → ready; false with a
-/// terminal reason → failed; otherwise in progress). Without a `Ready` condition the
-/// object is ready, as kstatus treats resources without status, unless its kind is
-/// listed with [`require_ready_condition`](Self::require_ready_condition).
+/// terminal reason → failed; otherwise in progress). Without a `Ready` condition a
+/// custom resource is in progress (its controller has not spoken yet) under the
+/// default rules; a kind of Kubernetes' own groups is ready, as kstatus treats
+/// resources without status, unless listed with
+/// [`require_ready_condition`](Self::require_ready_condition).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadinessRules {
     require_ready: BTreeSet<(String, String)>,
+    custom_kinds_require_ready: bool,
     terminal_reasons: BTreeSet<String>,
 }
 
 impl Default for ReadinessRules {
-    /// Pequod's own kinds need a `Ready` condition; the terminal reasons are `Stalled`,
-    /// `Terminal` and `ProgressDeadlineExceeded`.
+    /// Custom resources (kinds outside Kubernetes' own API groups), Pequod's own kinds
+    /// included, need a `Ready` condition: their controller has to say they are done,
+    /// so an IAM role gates a Deployment until it exists. The terminal reasons are
+    /// `Stalled`, `Terminal` and `ProgressDeadlineExceeded`.
     fn default() -> Self {
         Self::empty()
+            .custom_kinds_require_ready(true)
             .require_ready_condition("pequod.io", "Transform")
             .require_ready_condition("pequod.io", "ResourceGraph")
             .terminal_reason("Stalled")
@@ -145,8 +154,17 @@ impl ReadinessRules {
     pub fn empty() -> Self {
         Self {
             require_ready: BTreeSet::new(),
+            custom_kinds_require_ready: false,
             terminal_reasons: BTreeSet::new(),
         }
+    }
+
+    /// Whether every kind outside Kubernetes' own API groups (`""`, the
+    /// dot-less groups like `apps`, and `*.k8s.io`) needs a `Ready` condition.
+    #[must_use]
+    pub fn custom_kinds_require_ready(mut self, require: bool) -> Self {
+        self.custom_kinds_require_ready = require;
+        self
     }
 
     /// Objects of this API group (`""` for core) and kind are in progress until they
@@ -233,9 +251,12 @@ impl ReadinessRules {
     }
 
     fn requires_ready(&self, group: &str, kind: &str) -> bool {
-        self.require_ready
-            .iter()
-            .any(|(g, k)| g == group && k == kind)
+        let builtin_group = !group.contains('.') || group.ends_with(".k8s.io");
+        (self.custom_kinds_require_ready && !builtin_group)
+            || self
+                .require_ready
+                .iter()
+                .any(|(g, k)| g == group && k == kind)
     }
 }
 

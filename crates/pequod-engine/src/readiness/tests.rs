@@ -80,11 +80,16 @@ fn an_override_replaces_the_built_in_rules_but_not_termination() {
 
 #[test]
 fn rules_can_require_a_ready_condition_and_name_terminal_reasons() {
+    // A custom resource waits for its controller's Ready condition by default;
+    // plain kstatus rules call it current, and a listed kind waits again.
     let bare = json!({"apiVersion": "platform.pequod.io/v1alpha1", "kind": "WebService", "metadata": {"name": "x"}});
-    assert!(evaluate(&bare).is_ready());
-    let rules =
-        ReadinessRules::default().require_ready_condition("platform.pequod.io", "WebService");
+    assert_eq!(evaluate(&bare).reason, "NoReadyCondition");
+    assert!(ReadinessRules::empty().evaluate(&bare).is_ready());
+    let rules = ReadinessRules::empty().require_ready_condition("platform.pequod.io", "WebService");
     assert_eq!(rules.evaluate(&bare).reason, "NoReadyCondition");
+    // Kubernetes' own kinds without a rule of their own are ready once they exist.
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r"}});
+    assert!(evaluate(&role).is_ready());
 
     let broken = json!({"apiVersion": "db.example.com/v1", "kind": "Cluster", "status": {
         "conditions": [{"type": "Ready", "status": "False", "reason": "QuotaExceeded", "message": "no room"}]}});
@@ -101,7 +106,7 @@ fn dispatch_is_group_aware() {
     // A custom kind named Deployment follows the generic rule, not the apps one.
     let custom =
         json!({"apiVersion": "example.com/v1", "kind": "Deployment", "spec": {"replicas": 3}});
-    assert_eq!(evaluate(&custom).reason, "Current");
+    assert_eq!(evaluate(&custom).reason, "NoReadyCondition");
     let legacy =
         json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "spec": {"replicas": 3}});
     assert_eq!(evaluate(&legacy).reason, "LessReplicas");

@@ -1,0 +1,465 @@
+//! The engine against the real kube-apiserver: waves and readiness gates,
+//! unchanged objects not re-sent, drift reverted, pruning, adoption,
+//! invalid graphs, readiness timeouts and ordered deletion with orphans.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking"
+)]
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::{Api, Client, ResourceExt};
+use pequod_api::{GraphPhase, NodePhase, ResourceGraph};
+use pequod_engine::{Engine, EngineConfig, Outcome};
+use pequod_testing::TestCluster;
+use serde_json::{Value, json};
+
+const DB_GROUP: &str = "engine.test.pequod.io";
+
+/// Installs Pequod's CRDs and a `Database` test kind with a status subresource.
+async fn setup() -> (Client, String, Engine) {
+    let cluster = TestCluster::kube_apiserver().unwrap();
+    let client = cluster.client().await.unwrap();
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let database: CustomResourceDefinition = serde_json::from_value(json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("databases.{DB_GROUP}")},
+        "spec": {
+            "group": DB_GROUP, "scope": "Namespaced",
+            "names": {"plural": "databases", "singular": "database", "kind": "Database"},
+            "versions": [{"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
+        }
+    }))
+    .unwrap();
+    for crd in pequod_api::crds().into_iter().chain([database]) {
+        let name = crd.name_any();
+        crds.patch(
+            &name,
+            &PatchParams::apply("pequod-test").force(),
+            &Patch::Apply(&crd),
+        )
+        .await
+        .unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            await_condition(crds.clone(), &name, conditions::is_crd_established()),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    let ns = cluster.create_namespace(&client, "engine").await.unwrap();
+    let engine = Engine::new(
+        client.clone(),
+        EngineConfig {
+            max_concurrent_applies: 2,
+            ..EngineConfig::default()
+        },
+    );
+    (client, ns, engine)
+}
+
+fn configmap(name: &str, data: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data})
+}
+
+fn database(name: &str) -> Value {
+    json!({"apiVersion": format!("{DB_GROUP}/v1"), "kind": "Database", "metadata": {"name": name}, "spec": {"size": 1}})
+}
+
+async fn create_graph(client: &Client, ns: &str, name: &str, nodes: Value) -> Api<ResourceGraph> {
+    let graphs: Api<ResourceGraph> = Api::namespaced(client.clone(), ns);
+    let graph: ResourceGraph = serde_json::from_value(json!({
+        "apiVersion": "pequod.io/v1alpha1", "kind": "ResourceGraph",
+        "metadata": {"name": name}, "spec": {"nodes": nodes}
+    }))
+    .unwrap();
+    graphs.create(&PostParams::default(), &graph).await.unwrap();
+    graphs
+}
+
+/// One reconcile as the controller does it: read, execute, write the status.
+async fn step(graphs: &Api<ResourceGraph>, engine: &Engine, name: &str) -> Outcome {
+    let graph = graphs.get(name).await.unwrap();
+    let outcome = if graph.metadata.deletion_timestamp.is_some() {
+        engine.delete(&graph).await
+    } else {
+        engine.reconcile(&graph).await
+    };
+    graphs
+        .patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": outcome.status})),
+        )
+        .await
+        .unwrap();
+    outcome
+}
+
+fn node<'a>(o: &'a Outcome, id: &str) -> &'a pequod_api::NodeState {
+    o.status.node_states.iter().find(|s| s.id == id).unwrap()
+}
+
+fn reasons(o: &Outcome) -> Vec<&'static str> {
+    o.events.iter().map(|e| e.reason).collect()
+}
+
+async fn set_database_ready(client: &Client, ns: &str, name: &str, status: Value) {
+    let resource = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(DB_GROUP, "v1", "Database"),
+        "databases",
+    );
+    let dbs: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
+    dbs.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": status})),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn graph_lifecycle_waves_drift_prune_and_ordered_delete() {
+    let (client, ns, engine) = setup().await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "app",
+        json!([
+            {"id": "settings", "object": configmap("settings", json!({"mode": "fast"})), "deletion": "Orphan"},
+            {"id": "db", "dependsOn": ["settings"], "object": database("db")},
+            {"id": "app-config", "dependsOn": ["db"], "object": configmap("app-config", json!({"db": "db"}))}
+        ]),
+    )
+    .await;
+
+    // Wave 0 is ready at once; wave 1 waits for the database; wave 2 is not applied.
+    let o = step(&graphs, &engine, "app").await;
+    assert_eq!(o.status.phase, Some(GraphPhase::Progressing));
+    assert_eq!(node(&o, "settings").phase, NodePhase::Ready);
+    assert_eq!(node(&o, "db").phase, NodePhase::Progressing);
+    assert_eq!(node(&o, "db").wave, 1);
+    assert_eq!(node(&o, "app-config").phase, NodePhase::Pending);
+    assert_eq!(
+        node(&o, "app-config").message.as_deref(),
+        Some("waiting for db")
+    );
+    assert_eq!(o.applied, 2);
+    assert!(configmaps.get_opt("app-config").await.unwrap().is_none());
+    let settings = configmaps.get("settings").await.unwrap();
+    assert!(settings.labels()["applyset.kubernetes.io/part-of"].starts_with("applyset-"));
+
+    // The database becomes ready: the last wave goes out, and only it.
+    set_database_ready(
+        &client,
+        &ns,
+        "db",
+        json!({"conditions": [{"type": "Ready", "status": "True", "reason": "Up", "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}),
+    )
+    .await;
+    let o = step(&graphs, &engine, "app").await;
+    assert_eq!(o.status.phase, Some(GraphPhase::Ready), "{:?}", o.status);
+    assert_eq!(o.applied, 1);
+    assert_eq!(o.status.inventory.len(), 3);
+    let ready = o
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .unwrap();
+    assert_eq!(ready.status, "True");
+
+    // Nothing changed: nothing is sent.
+    let o = step(&graphs, &engine, "app").await;
+    assert_eq!(o.applied, 0);
+    assert_eq!(o.status.phase, Some(GraphPhase::Ready));
+
+    // Someone edits a field Pequod owns: it is reverted and reported.
+    configmaps
+        .patch(
+            "settings",
+            &PatchParams {
+                field_manager: Some("kubectl-edit".into()),
+                ..PatchParams::default()
+            },
+            &Patch::Merge(json!({"data": {"mode": "slow"}})),
+        )
+        .await
+        .unwrap();
+    let o = step(&graphs, &engine, "app").await;
+    assert!(reasons(&o).contains(&"DriftCorrected"), "{:?}", o.events);
+    assert_eq!(
+        configmaps.get("settings").await.unwrap().data.unwrap()["mode"],
+        "fast"
+    );
+    assert_eq!(o.applied, 1);
+
+    // A spec change re-applies only the node that changed.
+    let mut graph = graphs.get("app").await.unwrap();
+    graph.spec.nodes[2].object = configmap("app-config", json!({"db": "db", "pool": "10"}));
+    graphs
+        .replace("app", &PostParams::default(), &graph)
+        .await
+        .unwrap();
+    let o = step(&graphs, &engine, "app").await;
+    assert_eq!(o.applied, 1);
+    assert_eq!(
+        configmaps.get("app-config").await.unwrap().data.unwrap()["pool"],
+        "10"
+    );
+
+    // A node leaves the graph: its object is pruned, the rest stays.
+    let mut graph = graphs.get("app").await.unwrap();
+    graph.spec.nodes.pop();
+    graphs
+        .replace("app", &PostParams::default(), &graph)
+        .await
+        .unwrap();
+    let o = step(&graphs, &engine, "app").await;
+    assert!(reasons(&o).contains(&"Pruned"), "{:?}", o.events);
+    assert_eq!(o.status.inventory.len(), 2);
+    assert!(configmaps.get_opt("app-config").await.unwrap().is_none());
+    assert!(configmaps.get_opt("settings").await.unwrap().is_some());
+
+    // Deletion: the database (wave 1) goes before the settings (wave 0),
+    // which are orphaned rather than deleted.
+    graphs
+        .patch(
+            "app",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": ["pequod.io/finalizer"]}})),
+        )
+        .await
+        .unwrap();
+    graphs.delete("app", &Default::default()).await.unwrap();
+    let o = step(&graphs, &engine, "app").await;
+    assert_eq!(o.status.phase, Some(GraphPhase::Deleting));
+    assert!(
+        configmaps
+            .get("settings")
+            .await
+            .unwrap()
+            .labels()
+            .contains_key("applyset.kubernetes.io/part-of"),
+        "settings must wait for the database to go"
+    );
+    let mut rounds = 0;
+    let o = loop {
+        let o = step(&graphs, &engine, "app").await;
+        if o.status.inventory.is_empty() || rounds > 20 {
+            break o;
+        }
+        rounds += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(o.status.inventory.is_empty(), "{:?}", o.status);
+    assert!(reasons(&o).contains(&"Orphaned") || rounds > 0);
+    let orphan = configmaps.get("settings").await.unwrap();
+    assert!(
+        !orphan
+            .labels()
+            .contains_key("applyset.kubernetes.io/part-of")
+    );
+    assert_eq!(orphan.data.unwrap()["mode"], "fast");
+}
+
+#[tokio::test]
+async fn adoption_policies() {
+    let (client, ns, engine) = setup().await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let plain = |name: &str| -> ConfigMap {
+        serde_json::from_value(configmap(name, json!({"k": "human"}))).unwrap()
+    };
+    configmaps
+        .create(&PostParams::default(), &plain("free"))
+        .await
+        .unwrap();
+    configmaps
+        .create(&PostParams::default(), &plain("guarded"))
+        .await
+        .unwrap();
+    let boss = configmaps
+        .create(&PostParams::default(), &plain("boss"))
+        .await
+        .unwrap();
+    let mut controlled = plain("controlled");
+    controlled.metadata.owner_references = Some(vec![
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            name: "boss".into(),
+            uid: boss.uid().unwrap(),
+            controller: Some(true),
+            ..Default::default()
+        },
+    ]);
+    configmaps
+        .create(&PostParams::default(), &controlled)
+        .await
+        .unwrap();
+
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "adopt",
+        json!([
+            {"id": "free", "adoption": "IfUnowned", "object": configmap("free", json!({"k": "pequod"}))},
+            {"id": "guarded", "adoption": "Never", "object": configmap("guarded", json!({"k": "pequod"}))},
+            {"id": "controlled", "adoption": "IfUnowned", "object": configmap("controlled", json!({"k": "pequod"}))}
+        ]),
+    )
+    .await;
+    let o = step(&graphs, &engine, "adopt").await;
+    assert_eq!(node(&o, "free").phase, NodePhase::Ready);
+    assert_eq!(
+        configmaps.get("free").await.unwrap().data.unwrap()["k"],
+        "pequod"
+    );
+
+    let guarded = node(&o, "guarded");
+    assert_eq!(guarded.phase, NodePhase::Failed);
+    assert!(
+        guarded
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("adoption is Never"),
+        "{guarded:?}"
+    );
+    assert_eq!(
+        configmaps.get("guarded").await.unwrap().data.unwrap()["k"],
+        "human"
+    );
+
+    let refused = node(&o, "controlled");
+    assert_eq!(refused.phase, NodePhase::Failed);
+    assert!(
+        refused
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("ConfigMap boss (controller)"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        configmaps.get("controlled").await.unwrap().data.unwrap()["k"],
+        "human"
+    );
+
+    let reasons = reasons(&o);
+    assert_eq!(
+        reasons.iter().filter(|r| **r == "AdoptionFailed").count(),
+        2,
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"Adopted"));
+    assert_eq!(o.status.phase, Some(GraphPhase::Failed));
+}
+
+#[tokio::test]
+async fn invalid_graphs_apply_nothing() {
+    let (client, ns, engine) = setup().await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "cyclic",
+        json!([
+            {"id": "a", "dependsOn": ["b"], "object": configmap("a", json!({}))},
+            {"id": "b", "dependsOn": ["a"], "object": configmap("b", json!({}))},
+            {"id": "c", "object": configmap("c", json!({}))}
+        ]),
+    )
+    .await;
+    let o = step(&graphs, &engine, "cyclic").await;
+    assert_eq!(o.status.phase, Some(GraphPhase::Failed));
+    let ready = o
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .unwrap();
+    assert_eq!(ready.reason, "InvalidGraph");
+    assert!(ready.message.contains("a → b → a"), "{}", ready.message);
+    assert_eq!(o.applied, 0);
+    assert!(configmaps.get_opt("c").await.unwrap().is_none());
+
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "dangling",
+        json!([{"id": "a", "dependsOn": ["ghost"], "object": configmap("a", json!({}))}]),
+    )
+    .await;
+    let o = step(&graphs, &engine, "dangling").await;
+    let ready = o
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .unwrap();
+    assert!(
+        ready.message.contains("unknown node \"ghost\""),
+        "{}",
+        ready.message
+    );
+
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "bad-cel",
+        json!([{"id": "a", "readyWhen": ["self.status =="], "object": configmap("a", json!({}))}]),
+    )
+    .await;
+    let o = step(&graphs, &engine, "bad-cel").await;
+    assert_eq!(o.status.phase, Some(GraphPhase::Failed));
+    assert_eq!(o.applied, 0);
+}
+
+#[tokio::test]
+async fn ready_when_and_readiness_timeout() {
+    let (client, ns, engine) = setup().await;
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "gates",
+        json!([
+            {"id": "db", "readyWhen": ["self.status.phase == 'Available'"], "object": database("gated")},
+            {"id": "slow", "readinessTimeout": "1s", "object": database("slow")}
+        ]),
+    )
+    .await;
+    let o = step(&graphs, &engine, "gates").await;
+    assert_eq!(node(&o, "db").phase, NodePhase::Progressing);
+    assert_eq!(node(&o, "slow").phase, NodePhase::Progressing);
+
+    // The CEL gate opens on the field it names, not on a Ready condition.
+    set_database_ready(&client, &ns, "gated", json!({"phase": "Available"})).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let o = step(&graphs, &engine, "gates").await;
+    assert_eq!(node(&o, "db").phase, NodePhase::Ready);
+
+    // The slow node ran out of time.
+    let slow = node(&o, "slow");
+    assert_eq!(slow.phase, NodePhase::Failed);
+    assert!(
+        slow.message
+            .as_deref()
+            .unwrap()
+            .starts_with("ReadinessTimeout"),
+        "{slow:?}"
+    );
+    assert!(reasons(&o).contains(&"ReadinessTimeout"));
+    assert_eq!(o.status.phase, Some(GraphPhase::Failed));
+}
