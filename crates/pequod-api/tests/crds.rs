@@ -8,12 +8,9 @@
 )]
 
 use std::path::Path;
-use std::time::Duration;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Patch, PatchParams, PostParams};
-use kube::runtime::wait::{await_condition, conditions};
-use kube::{Api, ResourceExt};
+use kube::Api;
+use kube::api::PostParams;
 use pequod_api::{Adoption, DeletionPolicy, ResourceGraph, Transform};
 use pequod_testing::TestCluster;
 use serde_json::json;
@@ -38,25 +35,11 @@ async fn kube_apiserver_accepts_crds_and_objects() {
     let cluster = TestCluster::kube_apiserver().unwrap();
     let client = cluster.client().await.unwrap();
 
-    // Install the CRDs the way `pequod run` will: server-side apply.
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in pequod_api::crds() {
-        let name = crd.name_any();
-        crds.patch(
-            &name,
-            &PatchParams::apply(pequod_api::FIELD_MANAGER),
-            &Patch::Apply(&crd),
-        )
+    // Installed the way `pequod run` does it: server-side apply.
+    cluster
+        .apply_crds(&client, &pequod_api::crds())
         .await
         .unwrap();
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            await_condition(crds.clone(), &name, conditions::is_crd_established()),
-        )
-        .await
-        .expect("CRD established in time")
-        .unwrap();
-    }
 
     // A hand-written graph: defaults filled in by the schema, the embedded
     // object kept whole.

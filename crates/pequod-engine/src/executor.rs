@@ -111,6 +111,16 @@ impl Engine {
         &self.config
     }
 
+    /// The kind resolver the engine uses (shared, so watchers resolve alike).
+    pub fn resolver(&self) -> &KindResolver {
+        &self.resolver
+    }
+
+    /// The client the engine talks through.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Drives `graph` one step toward its desired state and returns its new
     /// status. Never panics on bad input: an invalid graph is a `Failed`
     /// status with nothing applied.
@@ -163,17 +173,20 @@ impl Engine {
                 }
                 continue;
             }
-            let work = wave.iter().filter_map(|id| {
-                let node = by_id.get(id)?;
-                let target = targets.get(id)?;
-                Some(self.run_node(
-                    &ctx,
-                    node,
-                    target,
-                    wave_number,
-                    prev_states.get(id).copied(),
-                ))
-            });
+            // A plain loop rather than a closure: futures made in closures
+            // over borrowed ids are not provably Send for the controller.
+            let mut work = Vec::with_capacity(wave.len());
+            for id in wave {
+                if let (Some(node), Some(target)) = (by_id.get(id), targets.get(id)) {
+                    work.push(self.run_node(
+                        &ctx,
+                        node,
+                        target,
+                        wave_number,
+                        prev_states.get(id).copied(),
+                    ));
+                }
+            }
             let done: Vec<NodeResult> = futures::stream::iter(work)
                 .buffer_unordered(self.config.max_concurrent_applies.max(1))
                 .collect()

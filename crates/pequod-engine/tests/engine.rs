@@ -13,7 +13,6 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
-use kube::runtime::wait::{await_condition, conditions};
 use kube::{Api, Client, ResourceExt};
 use pequod_api::{GraphPhase, NodePhase, ResourceGraph};
 use pequod_engine::{Engine, EngineConfig, Outcome};
@@ -26,7 +25,6 @@ const DB_GROUP: &str = "engine.test.pequod.io";
 async fn setup() -> (Client, String, Engine) {
     let cluster = TestCluster::kube_apiserver().unwrap();
     let client = cluster.client().await.unwrap();
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     let database: CustomResourceDefinition = serde_json::from_value(json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -39,23 +37,9 @@ async fn setup() -> (Client, String, Engine) {
         }
     }))
     .unwrap();
-    for crd in pequod_api::crds().into_iter().chain([database]) {
-        let name = crd.name_any();
-        crds.patch(
-            &name,
-            &PatchParams::apply("pequod-test").force(),
-            &Patch::Apply(&crd),
-        )
-        .await
-        .unwrap();
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            await_condition(crds.clone(), &name, conditions::is_crd_established()),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    }
+    let mut crds = pequod_api::crds();
+    crds.push(database);
+    cluster.apply_crds(&client, &crds).await.unwrap();
     let ns = cluster.create_namespace(&client, "engine").await.unwrap();
     let engine = Engine::new(
         client.clone(),

@@ -5,9 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use std::time::Duration;
+
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{ObjectMeta, PostParams};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::ResourceExt;
+use kube::api::{ObjectMeta, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::wait::{await_condition, conditions};
 use kube::{Api, Client, Config};
 
 use crate::Error;
@@ -118,6 +123,42 @@ impl TestCluster {
             .create(&PostParams::default(), &namespace)
             .await?;
         Ok(name)
+    }
+
+    /// Server-side applies `crds` and waits until each is Established, so
+    /// tests of different binaries can install the same CRDs concurrently.
+    pub async fn apply_crds(
+        &self,
+        client: &Client,
+        crds: &[CustomResourceDefinition],
+    ) -> Result<(), Error> {
+        let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+        for crd in crds {
+            let name = crd.name_any();
+            api.patch(
+                &name,
+                &PatchParams::apply("pequod-testing").force(),
+                &Patch::Apply(crd),
+            )
+            .await?;
+            let established = await_condition(api.clone(), &name, conditions::is_crd_established());
+            match tokio::time::timeout(Duration::from_secs(60), established).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    return Err(Error::Start {
+                        what: "CRD",
+                        message: format!("{name}: {e}"),
+                    });
+                }
+                Err(_) => {
+                    return Err(Error::Start {
+                        what: "CRD",
+                        message: format!("{name} not Established after 60s"),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A real `kubectl` set up to talk to this cluster.

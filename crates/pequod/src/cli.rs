@@ -20,6 +20,8 @@ pub(crate) enum Command {
         #[arg(short, long, value_enum, default_value_t = VersionFormat::Text)]
         output: VersionFormat,
     },
+    /// Run the operator against a cluster (KUBECONFIG, or in-cluster config).
+    Run(RunArgs),
     /// Print the CustomResourceDefinitions of Pequod's kinds (Transform, ResourceGraph).
     Crds {
         /// Write one `<group>_<plural>.yaml` file per CRD into this directory instead.
@@ -31,6 +33,57 @@ pub(crate) enum Command {
         /// The shell to generate completions for.
         shell: Shell,
     },
+}
+
+/// Flags of `pequod run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Kubeconfig to use instead of $KUBECONFIG, ~/.kube/config or the in-cluster config.
+    #[arg(long, env = "KUBECONFIG", value_name = "PATH")]
+    pub(crate) kubeconfig: Option<std::path::PathBuf>,
+    /// Server-side applies in flight at once within one wave of a graph.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_concurrent_applies: u16,
+    /// ResourceGraphs reconciled at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_concurrent_reconciles: u16,
+    /// Install or update Pequod's CRDs at start.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub(crate) install_crds: bool,
+    #[command(flatten)]
+    pub(crate) logging: LoggingArgs,
+}
+
+/// Logging flags, named as in controller-runtime's zap options; `RUST_LOG`
+/// takes precedence when set.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoggingArgs {
+    /// Log level.
+    #[arg(long, value_enum, default_value_t = LogLevel::Info)]
+    pub(crate) zap_log_level: LogLevel,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogEncoder::Json)]
+    pub(crate) zap_encoder: LogEncoder,
+}
+
+/// `--zap-log-level`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LogLevel {
+    /// Everything, for debugging.
+    Debug,
+    /// Progress and problems.
+    Info,
+    /// Problems only.
+    Error,
+}
+
+/// `--zap-encoder`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LogEncoder {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Console,
 }
 
 /// How `pequod version` prints.

@@ -2,6 +2,8 @@
 
 pub(crate) mod completions;
 pub(crate) mod crds;
+pub(crate) mod logging;
+pub(crate) mod run;
 pub(crate) mod version;
 
 use std::process::ExitCode;
@@ -12,6 +14,7 @@ use crate::cli::{Cli, Command};
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Version { output } => version::run(output),
+        Command::Run(args) => run::run(args),
         Command::Crds { out_dir } => crds::run(out_dir.as_deref()),
         Command::Completions { shell } => completions::run(shell),
     }

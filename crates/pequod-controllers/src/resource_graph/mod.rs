@@ -1,0 +1,324 @@
+//! The ResourceGraph controller: every graph, hand-written or rendered from
+//! an instance, is executed by [`pequod_engine::Engine`] until it is ready,
+//! kept there, and taken down in order when it is deleted.
+
+mod members;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::api::{GroupVersionKind, Patch, PatchParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher;
+use kube::{Api, Client, Resource, ResourceExt};
+use pequod_api::{FINALIZER, ResourceGraph, ResourceGraphStatus};
+use pequod_engine::{Engine, EngineConfig, Outcome, applyset};
+use serde_json::json;
+
+use members::MemberWatches;
+
+/// How the ResourceGraph controller runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The engine's settings (field manager, concurrent applies, timeouts).
+    pub engine: EngineConfig,
+    /// Graphs reconciled at once.
+    pub concurrency: u16,
+    /// How often a ready graph is looked at even when nothing happened.
+    pub resync: Duration,
+    /// Name the controller reports events under.
+    pub reporter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default(),
+            concurrency: 4,
+            resync: Duration::from_secs(300),
+            reporter: "pequod".to_owned(),
+        }
+    }
+}
+
+/// Why a reconcile failed; it is retried with backoff.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Talking to the API server failed.
+    #[error("{0}")]
+    Kube(#[from] kube::Error),
+    /// A graph without a namespace or name (never from a real server).
+    #[error("graph has no {0}")]
+    Incomplete(&'static str),
+}
+
+struct Context {
+    client: Client,
+    engine: Engine,
+    recorder: Recorder,
+    members: MemberWatches,
+    config: Config,
+}
+
+/// Runs the controller until `shutdown` completes, then finishes the
+/// reconciles in flight.
+pub async fn run(
+    client: Client,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let graphs: Api<ResourceGraph> = Api::all(client.clone());
+    let (members, wakeups) = MemberWatches::new(client.clone());
+    let context = Arc::new(Context {
+        engine: Engine::new(client.clone(), config.engine.clone()),
+        recorder: Recorder::new(
+            client.clone(),
+            Reporter {
+                controller: config.reporter.clone(),
+                instance: std::env::var("POD_NAME").ok(),
+            },
+        ),
+        client,
+        members,
+        config: config.clone(),
+    });
+    Controller::new(graphs, watcher::Config::default().any_semantic())
+        .reconcile_on(wakeups)
+        .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, context)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "resourcegraph reconcile");
+            }
+        })
+        .await;
+}
+
+async fn reconcile(graph: Arc<ResourceGraph>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let namespace = graph.namespace().ok_or(Error::Incomplete("namespace"))?;
+    let name = graph
+        .metadata
+        .name
+        .clone()
+        .ok_or(Error::Incomplete("name"))?;
+    let api: Api<ResourceGraph> = Api::namespaced(ctx.client.clone(), &namespace);
+    let applyset_id = applyset::applyset_id(&name, &namespace, "ResourceGraph", pequod_api::GROUP);
+    let has_finalizer = graph.finalizers().iter().any(|f| f == FINALIZER);
+
+    if graph.metadata.deletion_timestamp.is_some() {
+        if !has_finalizer {
+            ctx.members.forget(&applyset_id);
+            return Ok(Action::await_change());
+        }
+        let outcome = ctx.engine.delete(&graph).await;
+        publish(&ctx, &graph, &outcome).await;
+        write_status(&api, &graph, &outcome.status).await?;
+        if outcome.status.inventory.is_empty() {
+            remove_finalizer(&api, &graph).await?;
+            ctx.members.forget(&applyset_id);
+            return Ok(Action::await_change());
+        }
+        return Ok(Action::requeue(
+            outcome.requeue_after.unwrap_or(Duration::from_secs(2)),
+        ));
+    }
+
+    if !has_finalizer {
+        add_finalizer(&api, &graph).await?;
+    }
+    let started = std::time::Instant::now();
+    let outcome = ctx.engine.reconcile(&graph).await;
+    tracing::info!(
+        graph = %format!("{namespace}/{name}"),
+        phase = ?outcome.status.phase,
+        applied = outcome.applied,
+        elapsed_ms = started.elapsed().as_millis(),
+        "reconciled"
+    );
+    publish(&ctx, &graph, &outcome).await;
+    mark_parent(&api, &graph, &applyset_id, &outcome.status).await?;
+    write_status(&api, &graph, &outcome.status).await?;
+    watch_members(&ctx, &graph, &applyset_id, &outcome.status).await;
+    Ok(match outcome.requeue_after {
+        Some(after) => Action::requeue(after),
+        None => Action::requeue(ctx.config.resync),
+    })
+}
+
+fn error_policy(graph: Arc<ResourceGraph>, error: &Error, _: Arc<Context>) -> Action {
+    tracing::warn!(graph = %graph.name_any(), %error, "reconcile failed");
+    Action::requeue(Duration::from_secs(5))
+}
+
+/// Writes the status when it changed, by server-side apply so emptied lists
+/// are really emptied.
+async fn write_status(
+    api: &Api<ResourceGraph>,
+    graph: &ResourceGraph,
+    status: &ResourceGraphStatus,
+) -> Result<(), Error> {
+    if graph.status.as_ref() == Some(status) {
+        return Ok(());
+    }
+    let patch = json!({
+        "apiVersion": "pequod.io/v1alpha1",
+        "kind": "ResourceGraph",
+        "status": status,
+    });
+    api.patch_status(
+        &graph.name_any(),
+        &PatchParams::apply(pequod_api::FIELD_MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The ApplySet parent's label and annotations (KEP-3659), so `kubectl`
+/// and other tools see which kinds the graph owns.
+async fn mark_parent(
+    api: &Api<ResourceGraph>,
+    graph: &ResourceGraph,
+    applyset_id: &str,
+    status: &ResourceGraphStatus,
+) -> Result<(), Error> {
+    let kinds: BTreeSet<String> = status
+        .inventory
+        .iter()
+        .map(|o| applyset::group_kind(&o.api_version, &o.kind))
+        .collect();
+    let kinds = kinds.into_iter().collect::<Vec<_>>().join(",");
+    let tooling = format!("pequod/v{}", env!("CARGO_PKG_VERSION"));
+    let current =
+        |key: &str, map: &std::collections::BTreeMap<String, String>| map.get(key).cloned();
+    if current(applyset::ID_LABEL, graph.labels()).as_deref() == Some(applyset_id)
+        && current(
+            applyset::CONTAINS_GROUP_KINDS_ANNOTATION,
+            graph.annotations(),
+        )
+        .as_deref()
+            == Some(kinds.as_str())
+        && current(applyset::TOOLING_ANNOTATION, graph.annotations()).as_deref()
+            == Some(tooling.as_str())
+    {
+        return Ok(());
+    }
+    let patch = json!({"metadata": {
+        "labels": {applyset::ID_LABEL: applyset_id},
+        "annotations": {
+            applyset::TOOLING_ANNOTATION: tooling,
+            applyset::CONTAINS_GROUP_KINDS_ANNOTATION: kinds,
+        }
+    }});
+    api.patch(
+        &graph.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn add_finalizer(api: &Api<ResourceGraph>, graph: &ResourceGraph) -> Result<(), Error> {
+    // A JSON patch with a test on the resourceVersion-free list keeps other
+    // controllers' finalizers intact.
+    let patch = if graph.finalizers().is_empty() {
+        json!([{"op": "test", "path": "/metadata/finalizers", "value": null},
+               {"op": "add", "path": "/metadata/finalizers", "value": [FINALIZER]}])
+    } else {
+        json!([{"op": "add", "path": "/metadata/finalizers/-", "value": FINALIZER}])
+    };
+    let patch: json_patch::Patch =
+        serde_json::from_value(patch).map_err(|_| Error::Incomplete("finalizer patch"))?;
+    api.patch(
+        &graph.name_any(),
+        &PatchParams::default(),
+        &Patch::Json::<()>(patch),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn remove_finalizer(api: &Api<ResourceGraph>, graph: &ResourceGraph) -> Result<(), Error> {
+    let Some(index) = graph.finalizers().iter().position(|f| f == FINALIZER) else {
+        return Ok(());
+    };
+    let patch = json!([
+        {"op": "test", "path": format!("/metadata/finalizers/{index}"), "value": FINALIZER},
+        {"op": "remove", "path": format!("/metadata/finalizers/{index}")}
+    ]);
+    let patch: json_patch::Patch =
+        serde_json::from_value(patch).map_err(|_| Error::Incomplete("finalizer patch"))?;
+    match api
+        .patch(
+            &graph.name_any(),
+            &PatchParams::default(),
+            &Patch::Json::<()>(patch),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Makes sure the kinds the graph owns are watched.
+async fn watch_members(
+    ctx: &Context,
+    graph: &ResourceGraph,
+    applyset_id: &str,
+    status: &ResourceGraphStatus,
+) {
+    let mut kinds = Vec::new();
+    let gvks: BTreeSet<(String, String)> = status
+        .inventory
+        .iter()
+        .map(|o| (o.api_version.clone(), o.kind.clone()))
+        .collect();
+    for (api_version, kind) in gvks {
+        let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
+        let gvk = GroupVersionKind::gvk(group, version, &kind);
+        if let Ok(resolved) = ctx
+            .engine
+            .resolver()
+            .resolve(ctx.engine.client(), &gvk)
+            .await
+        {
+            kinds.push((gvk, resolved.resource));
+        }
+    }
+    ctx.members
+        .track(applyset_id, ObjectRef::from_obj(graph), kinds);
+}
+
+async fn publish(ctx: &Context, graph: &ResourceGraph, outcome: &Outcome) {
+    let reference = graph.object_ref(&());
+    for event in &outcome.events {
+        let type_ = match event.type_ {
+            pequod_engine::EventType::Normal => EventType::Normal,
+            pequod_engine::EventType::Warning => EventType::Warning,
+        };
+        let published = ctx
+            .recorder
+            .publish(
+                &Event {
+                    type_,
+                    reason: event.reason.to_owned(),
+                    note: Some(event.message.clone()),
+                    action: "Reconcile".to_owned(),
+                    secondary: None,
+                },
+                &reference,
+            )
+            .await;
+        if let Err(e) = published {
+            tracing::warn!(error = %e, reason = event.reason, "recording an event failed");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `pequod run`: the operator against an existing cluster.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use pequod_controllers::resource_graph;
+use pequod_engine::EngineConfig;
+
+use crate::cli::RunArgs;
+
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    super::logging::init(&args.logging);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(operate(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn operate(args: RunArgs) -> anyhow::Result<()> {
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?
+        }
+        None => Config::infer()
+            .await
+            .context("no kubeconfig and not in a cluster")?,
+    };
+    let client = Client::try_from(config)?;
+    let version = client
+        .apiserver_version()
+        .await
+        .context("reaching the API server")?;
+    tracing::info!(server = %version.git_version, "connected");
+
+    if args.install_crds {
+        install_crds(&client).await?;
+    }
+
+    let config = resource_graph::Config {
+        engine: EngineConfig {
+            max_concurrent_applies: usize::from(args.max_concurrent_applies),
+            ..EngineConfig::default()
+        },
+        concurrency: args.max_concurrent_reconciles,
+        ..resource_graph::Config::default()
+    };
+    tracing::info!("running the ResourceGraph controller");
+    resource_graph::run(client, config, shutdown_signal()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Server-side applies Pequod's CRDs with field manager `pequod`.
+async fn install_crds(client: &Client) -> anyhow::Result<()> {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::api::{Api, Patch, PatchParams};
+    use kube::runtime::wait::{await_condition, conditions};
+
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in pequod_api::crds() {
+        let name = crd.metadata.name.clone().unwrap_or_default();
+        api.patch(
+            &name,
+            &PatchParams::apply(pequod_api::FIELD_MANAGER).force(),
+            &Patch::Apply(&crd),
+        )
+        .await
+        .with_context(|| format!("installing CRD {name}"))?;
+        tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            await_condition(api.clone(), &name, conditions::is_crd_established()),
+        )
+        .await
+        .with_context(|| format!("CRD {name} not established after 60s"))??;
+        tracing::info!(crd = %name, "installed");
+    }
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+    tracing::info!("shutting down: finishing reconciles in flight");
+}
