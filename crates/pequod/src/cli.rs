@@ -22,6 +22,15 @@ pub(crate) enum Command {
     },
     /// Run the operator against a cluster (KUBECONFIG, or in-cluster config).
     Run(RunArgs),
+    /// Print a ResourceGraph's dependency graph as Mermaid or Graphviz DOT, by wave.
+    Graph {
+        /// The ResourceGraph YAML file (`-` for standard input).
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
     /// Print the CustomResourceDefinitions of Pequod's kinds (Transform, ResourceGraph).
     Crds {
         /// Write one `<group>_<plural>.yaml` file per CRD into this directory instead.
@@ -84,6 +93,15 @@ pub(crate) enum LogEncoder {
     Json,
     /// Human-readable lines.
     Console,
+}
+
+/// How `pequod graph` prints.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
 }
 
 /// How `pequod version` prints.

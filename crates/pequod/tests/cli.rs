@@ -87,3 +87,34 @@ fn unknown_subcommand_fails_with_usage() {
     assert!(!ok);
     assert!(err.contains("Usage:"), "{err}");
 }
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/resourcegraph.yaml"
+);
+
+#[test]
+fn graph_as_mermaid_and_dot() {
+    let (ok, mermaid, err) = pequod(&["graph", "-f", EXAMPLE]);
+    assert!(ok, "{err}");
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(mermaid.contains("subgraph wave1[\"wave 1\"]\n    n_binding[\"binding: RoleBinding reader-reads-config\"]"), "{mermaid}");
+    assert!(
+        mermaid.contains("  n_account --> n_binding\n")
+            && mermaid.contains("  n_role --> n_binding\n"),
+        "{mermaid}"
+    );
+
+    let (ok, dot, _) = pequod(&["graph", "-f", EXAMPLE, "--format", "dot"]);
+    assert!(ok);
+    assert!(dot.starts_with("digraph \"reader\" {"), "{dot}");
+    assert!(dot.contains("  \"role\" -> \"binding\";"), "{dot}");
+}
+
+#[test]
+fn graph_reports_cycles() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/cycle.yaml");
+    let (ok, _, err) = pequod(&["graph", "-f", file]);
+    assert!(!ok);
+    assert!(err.contains("dependency cycle: a → b → a"), "{err}");
+}
