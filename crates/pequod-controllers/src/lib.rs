@@ -6,3 +6,4 @@
 //! so that changes made by others are seen (and reverted) within seconds.
 
 pub mod resource_graph;
+pub mod transform;

@@ -1,0 +1,300 @@
+//! The CustomResourceDefinition a Transform publishes: its names, scope and
+//! printer columns from the Transform, its `spec` schema from the module's
+//! `#Spec`, and a status Pequod projects the graph into.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionNames,
+    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresources,
+    CustomResourceValidation, JSONSchemaProps,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use pequod_api::{Scope, Transform};
+
+/// A Transform whose names cannot make a valid CRD.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("spec.{field}: {message}")]
+pub struct CrdError {
+    /// The Transform field at fault.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The CRD for `transform`'s kind, with `spec_schema` as its `spec`.
+pub fn generated_crd(
+    transform: &Transform,
+    spec_schema: JSONSchemaProps,
+) -> Result<CustomResourceDefinition, CrdError> {
+    let spec = &transform.spec;
+    let fail = |field, message: String| Err(CrdError { field, message });
+    if !is_dns_subdomain(&spec.group) || !spec.group.contains('.') {
+        return fail(
+            "group",
+            format!(
+                "{:?} must be a DNS subdomain with a dot, e.g. platform.example.com",
+                spec.group
+            ),
+        );
+    }
+    if !is_version(&spec.version) {
+        return fail(
+            "version",
+            format!("{:?} must look like v1, v1beta2 or v1alpha1", spec.version),
+        );
+    }
+    if !spec.kind.starts_with(|c: char| c.is_ascii_uppercase())
+        || !spec.kind.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return fail(
+            "kind",
+            format!(
+                "{:?} must be alphanumeric and start with an upper-case letter",
+                spec.kind
+            ),
+        );
+    }
+    let singular = spec.kind.to_ascii_lowercase();
+    let plural = spec.plural.clone().unwrap_or_else(|| pluralize(&singular));
+    if !is_dns_label(&plural) {
+        return fail(
+            "plural",
+            format!("{plural:?} must be a lower-case DNS label"),
+        );
+    }
+    let requires_spec = spec_schema.required.as_ref().is_some_and(|r| !r.is_empty());
+    let schema = JSONSchemaProps {
+        type_: Some("object".into()),
+        description: Some(format!(
+            "{} instance, rendered by Pequod from its platform module.",
+            spec.kind
+        )),
+        required: requires_spec.then(|| vec!["spec".to_owned()]),
+        properties: Some(BTreeMap::from([
+            (
+                "spec".to_owned(),
+                JSONSchemaProps {
+                    type_: Some("object".into()),
+                    ..spec_schema
+                },
+            ),
+            (
+                "status".to_owned(),
+                JSONSchemaProps {
+                    type_: Some("object".into()),
+                    description: Some(
+                        "Projected by Pequod from the instance's ResourceGraph.".into(),
+                    ),
+                    x_kubernetes_preserve_unknown_fields: Some(true),
+                    ..JSONSchemaProps::default()
+                },
+            ),
+        ])),
+        ..JSONSchemaProps::default()
+    };
+    let column = |name: &str, type_: &str, json_path: &str, priority: Option<i32>| {
+        CustomResourceColumnDefinition {
+            name: name.into(),
+            type_: type_.into(),
+            json_path: json_path.into(),
+            priority,
+            ..CustomResourceColumnDefinition::default()
+        }
+    };
+    let mut columns = vec![
+        column(
+            "Ready",
+            "string",
+            ".status.conditions[?(@.type==\"Ready\")].status",
+            None,
+        ),
+        column("Phase", "string", ".status.phase", None),
+    ];
+    columns.extend(
+        spec.printer_columns
+            .iter()
+            .map(|c| CustomResourceColumnDefinition {
+                description: c.description.clone(),
+                ..column(&c.name, &c.type_, &c.json_path, c.priority)
+            }),
+    );
+    columns.push(column("Age", "date", ".metadata.creationTimestamp", None));
+
+    Ok(CustomResourceDefinition {
+        metadata: ObjectMeta {
+            name: Some(format!("{plural}.{}", spec.group)),
+            labels: Some(BTreeMap::from([(
+                pequod_api::TRANSFORM_LABEL.to_owned(),
+                transform.metadata.name.clone().unwrap_or_default(),
+            )])),
+            ..ObjectMeta::default()
+        },
+        spec: CustomResourceDefinitionSpec {
+            group: spec.group.clone(),
+            names: CustomResourceDefinitionNames {
+                kind: spec.kind.clone(),
+                list_kind: Some(format!("{}List", spec.kind)),
+                plural,
+                singular: Some(singular),
+                short_names: (!spec.short_names.is_empty()).then(|| spec.short_names.clone()),
+                categories: Some(vec!["pequod".into()]),
+            },
+            scope: match spec.scope {
+                Scope::Namespaced => "Namespaced".into(),
+                Scope::Cluster => "Cluster".into(),
+            },
+            versions: vec![CustomResourceDefinitionVersion {
+                name: spec.version.clone(),
+                served: true,
+                storage: true,
+                schema: Some(CustomResourceValidation {
+                    open_api_v3_schema: Some(schema),
+                }),
+                subresources: Some(CustomResourceSubresources {
+                    status: Some(Default::default()),
+                    scale: None,
+                }),
+                additional_printer_columns: Some(columns),
+                ..CustomResourceDefinitionVersion::default()
+            }],
+            ..CustomResourceDefinitionSpec::default()
+        },
+        status: None,
+    })
+}
+
+/// English plurals of a lower-case kind, the way Kubernetes tools guess them.
+pub fn pluralize(singular: &str) -> String {
+    let consonant_y = singular.ends_with('y')
+        && !singular.ends_with("ay")
+        && !singular.ends_with("ey")
+        && !singular.ends_with("oy")
+        && !singular.ends_with("uy");
+    if consonant_y {
+        format!("{}ies", &singular[..singular.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| singular.ends_with(e))
+    {
+        format!("{singular}es")
+    } else {
+        format!("{singular}s")
+    }
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn is_version(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (major, tail) = rest.split_at(digits);
+    let positive =
+        |n: &str| !n.is_empty() && !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit());
+    positive(major)
+        && (tail.is_empty()
+            || tail
+                .strip_prefix("alpha")
+                .or_else(|| tail.strip_prefix("beta"))
+                .is_some_and(positive))
+}
+
+#[cfg(test)]
+mod tests {
+    use pequod_api::Transform;
+    use serde_json::json;
+
+    use super::{generated_crd, is_version, pluralize};
+
+    fn transform(spec: serde_json::Value) -> Transform {
+        serde_json::from_value(
+            json!({"apiVersion": "pequod.io/v1alpha1", "kind": "Transform",
+            "metadata": {"name": "webservice"}, "spec": spec}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn names_and_versions() {
+        assert_eq!(pluralize("webservice"), "webservices");
+        assert_eq!(pluralize("policy"), "policies");
+        assert_eq!(pluralize("gateway"), "gateways");
+        assert_eq!(pluralize("databaseclass"), "databaseclasses");
+        for ok in ["v1", "v1alpha1", "v2beta3", "v10"] {
+            assert!(is_version(ok), "{ok}");
+        }
+        for bad in ["1", "v0", "v1alpha", "v1gamma1", "v01", "V1"] {
+            assert!(!is_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn crd_from_transform() {
+        let t = transform(
+            json!({"cueRef": {"type": "Embedded", "ref": "webservice"}, "group": "platform.pequod.io",
+            "version": "v1alpha1", "kind": "WebService", "shortNames": ["ws"],
+            "printerColumns": [{"name": "Image", "type": "string", "jsonPath": ".spec.image"}]}),
+        );
+        let schema = serde_json::from_value(
+            json!({"required": ["image"], "properties": {"image": {"type": "string"}}}),
+        )
+        .unwrap();
+        let crd = generated_crd(&t, schema).unwrap();
+        assert_eq!(
+            crd.metadata.name.as_deref(),
+            Some("webservices.platform.pequod.io")
+        );
+        assert_eq!(crd.spec.names.short_names, Some(vec!["ws".to_owned()]));
+        let version = &crd.spec.versions[0];
+        let columns: Vec<&str> = version
+            .additional_printer_columns
+            .iter()
+            .flatten()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(columns, ["Ready", "Phase", "Image", "Age"]);
+        let root = version
+            .schema
+            .as_ref()
+            .unwrap()
+            .open_api_v3_schema
+            .as_ref()
+            .unwrap();
+        assert_eq!(root.required, Some(vec!["spec".to_owned()]));
+        assert_eq!(
+            crd.metadata.labels.unwrap()["pequod.io/transform"],
+            "webservice"
+        );
+    }
+
+    #[test]
+    fn bad_names_are_refused_with_the_field() {
+        let base = json!({"cueRef": {"type": "Inline", "inline": ""}, "group": "platform.pequod.io", "version": "v1", "kind": "App"});
+        for (field, value) in [
+            ("group", "nodots"),
+            ("version", "one"),
+            ("kind", "app"),
+            ("plural", "Apps"),
+        ] {
+            let mut spec = base.clone();
+            spec[field] = json!(value);
+            let err = generated_crd(&transform(spec), Default::default()).unwrap_err();
+            assert_eq!(err.field, field, "{err}");
+        }
+    }
+}

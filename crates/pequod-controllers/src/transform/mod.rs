@@ -1,0 +1,6 @@
+//! The Transform side: publishing a CUE module's `#Spec` as a generated
+//! kind. [`crd::generated_crd`] builds the CRD; [`compat::breaking_changes`]
+//! refuses a new schema that would break existing instances.
+
+pub mod compat;
+pub mod crd;
