@@ -1,15 +1,23 @@
 //! What the test suite needs on the machine, installed when it is missing.
 
+use std::path::PathBuf;
+use std::process::Command;
+
 use crate::shell;
 
-/// Checks the toolchains the suite builds with; later issues add the `cue`
-/// oracle and PostgreSQL here.
+/// The official CUE release Pequod's evaluator is measured against.
+const CUE_ORACLE: &str = "cuelang.org/go/cmd/cue@v0.17.1";
+
+/// Checks the toolchains and installs the `cue` oracle; later issues add
+/// PostgreSQL here.
 pub(crate) fn ensure() -> Result<(), String> {
     shell::step("prerequisites");
     if !shell::has("go", &["version"]) {
-        return Err("Go is required to build the kube-apiserver test harness \
+        return Err(
+            "Go is required to build the kube-apiserver test harness and the cue oracle \
                     (https://go.dev/dl; the version in test/kube-apiserver/go.mod or newer)"
-            .into());
+                .into(),
+        );
     }
     if shell::has("kubectl", &["version", "--client"]) {
         eprintln!("xtask: kubectl: found on PATH");
@@ -18,5 +26,30 @@ pub(crate) fn ensure() -> Result<(), String> {
             "xtask: kubectl: not found; the harness build compiles it from the Kubernetes modules"
         );
     }
-    Ok(())
+    cue_oracle()
+}
+
+/// `~/.cache/pequod/bin/cue`, v0.17.1, from the Go module proxy.
+fn cue_oracle() -> Result<(), String> {
+    let bin = cache_bin();
+    let cue = bin.join("cue");
+    let current = Command::new(&cue)
+        .arg("version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("v0.17.1"));
+    if current {
+        eprintln!("xtask: cue oracle: {}", cue.display());
+        return Ok(());
+    }
+    shell::run(
+        &format!("go install {CUE_ORACLE} (the cue oracle)"),
+        Command::new("go")
+            .env("GOBIN", &bin)
+            .args(["install", CUE_ORACLE]),
+    )
+}
+
+fn cache_bin() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".cache/pequod/bin")
 }
