@@ -1,0 +1,188 @@
+//! The engine on the real kube-apiserver: N graphs of three ConfigMaps in
+//! two waves are driven to Ready, then reconciled again and again in steady
+//! state (nothing to apply: every node read, hashed and checked). Prints
+//! reconciles per second, p50/p99 latency, and the RSS of this process and
+//! of kube-apiserver measured in the same run.
+//!
+//! `cargo bench -p pequod-engine --bench steady_state -- [graphs] [rounds] [concurrency]`
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    reason = "a benchmark binary"
+)]
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kube::Api;
+use kube::api::{Patch, PatchParams, PostParams};
+use pequod_api::{GraphPhase, ResourceGraph};
+use pequod_engine::{Engine, EngineConfig};
+use pequod_testing::TestCluster;
+use serde_json::json;
+
+fn arg(n: usize, default: usize) -> usize {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Resident memory of a process in KiB, from /proc.
+fn rss_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+fn kube_apiserver_rss_kib() -> Option<u64> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid = e.file_name().into_string().ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        (comm.trim() == "kube-apiserver")
+            .then(|| rss_kib(&pid))
+            .flatten()
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() {
+    let graphs_n = arg(0, 200);
+    let rounds = arg(1, 5);
+    let concurrency = arg(2, 16);
+    let cluster = TestCluster::kube_apiserver().unwrap();
+    let client = cluster.client().await.unwrap();
+    cluster
+        .apply_crds(&client, &pequod_api::crds())
+        .await
+        .unwrap();
+    let ns = cluster.create_namespace(&client, "bench").await.unwrap();
+    let api: Api<ResourceGraph> = Api::namespaced(client.clone(), &ns);
+    let engine = Engine::new(client.clone(), EngineConfig::default());
+    let rss_before = rss_kib("self").unwrap_or(0);
+
+    let cm = |name: String| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": "v"}});
+    for i in 0..graphs_n {
+        let graph: ResourceGraph = serde_json::from_value(json!({
+            "apiVersion": "pequod.io/v1alpha1", "kind": "ResourceGraph", "metadata": {"name": format!("g{i}")},
+            "spec": {"nodes": [
+                {"id": "a", "object": cm(format!("g{i}-a"))},
+                {"id": "b", "object": cm(format!("g{i}-b"))},
+                {"id": "c", "dependsOn": ["a", "b"], "object": cm(format!("g{i}-c"))}
+            ]}
+        }))
+        .unwrap();
+        api.create(&PostParams::default(), &graph).await.unwrap();
+    }
+
+    // One reconcile as the controller does it: read, execute, write status.
+    let step = |name: String| {
+        let api = api.clone();
+        let engine = engine.clone();
+        async move {
+            let started = Instant::now();
+            let graph = api.get(&name).await.unwrap();
+            let outcome = engine.reconcile(&graph).await;
+            if graph.status.as_ref() != Some(&outcome.status) {
+                let patch = json!({"apiVersion": "pequod.io/v1alpha1", "kind": "ResourceGraph", "status": outcome.status});
+                api.patch_status(
+                    &name,
+                    &PatchParams::apply("pequod").force(),
+                    &Patch::Apply(&patch),
+                )
+                .await
+                .unwrap();
+            }
+            (started.elapsed(), outcome.status.phase, outcome.applied)
+        }
+    };
+    let names: Vec<String> = (0..graphs_n).map(|i| format!("g{i}")).collect();
+
+    // To Ready: two waves, so two passes (plus one if readiness lags).
+    let started = Instant::now();
+    let mut passes = 0;
+    loop {
+        passes += 1;
+        let results: Vec<_> = futures::stream::iter(names.clone())
+            .map(step)
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        if results
+            .iter()
+            .all(|(_, phase, _)| *phase == Some(GraphPhase::Ready))
+            || passes > 5
+        {
+            break;
+        }
+    }
+    let to_ready = started.elapsed();
+
+    // Steady state.
+    let mut latencies = Vec::with_capacity(graphs_n * rounds);
+    let mut sent = 0;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let results: Vec<_> = futures::stream::iter(names.clone())
+            .map(step)
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for (latency, _, applied) in results {
+            latencies.push(latency);
+            sent += applied;
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    #[allow(clippy::cast_precision_loss)]
+    let per_second = latencies.len() as f64 / elapsed.as_secs_f64();
+    let rss_after = rss_kib("self").unwrap_or(0);
+    let apiserver = kube_apiserver_rss_kib();
+
+    println!(
+        "engine steady state on the real kube-apiserver ({} CPUs)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("  graphs: {graphs_n} x 3 ConfigMaps in 2 waves, concurrency {concurrency}");
+    println!(
+        "  to Ready: {:.2}s in {passes} passes ({:.0} objects/s)",
+        to_ready.as_secs_f64(),
+        (graphs_n * 3) as f64 / to_ready.as_secs_f64()
+    );
+    println!(
+        "  steady reconciles: {} in {:.2}s = {per_second:.0}/s, objects re-sent: {sent}",
+        latencies.len(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  latency p50 {:.1} ms, p99 {:.1} ms",
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "  bench RSS {} MiB (+{} KiB over the graphs)",
+        rss_after / 1024,
+        rss_after.saturating_sub(rss_before)
+    );
+    if let Some(kib) = apiserver {
+        println!("  kube-apiserver RSS {} MiB", kib / 1024);
+    }
+}
