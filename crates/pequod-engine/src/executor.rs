@@ -27,6 +27,7 @@ use crate::adoption::{self, AdoptionDecision};
 use crate::applyset::{self, DELETION_POLICY_ANNOTATION, PART_OF_LABEL};
 use crate::dag::Dag;
 use crate::hash;
+use crate::live_cache::LiveCache;
 use crate::outcome::{EngineEvent, Outcome};
 use crate::readiness::{self, ReadinessStatus, ReadyWhen};
 use crate::resolve::KindResolver;
@@ -63,6 +64,7 @@ pub struct Engine {
     pub(crate) client: Client,
     pub(crate) resolver: Arc<KindResolver>,
     pub(crate) config: EngineConfig,
+    cache: Option<Arc<dyn LiveCache>>,
 }
 
 /// What the executor knows about the graph being reconciled.
@@ -103,7 +105,16 @@ impl Engine {
             client,
             resolver: Arc::new(KindResolver::new()),
             config,
+            cache: None,
         }
+    }
+
+    /// Reads live objects from `cache` where it can be trusted (see
+    /// [`LiveCache`]) instead of asking the API server every time.
+    #[must_use]
+    pub fn with_cache(mut self, cache: Arc<dyn LiveCache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// The engine's configuration.
@@ -326,15 +337,32 @@ impl Engine {
         let desired = desired_object(ctx, node, namespace.as_deref());
         let desired_hash = hash::digest(&desired);
 
-        let live = match api.get_opt(&target.name).await {
-            Ok(live) => live.map(|o| serde_json::to_value(o).unwrap_or(Value::Null)),
-            Err(e) => {
-                return fail(
-                    "ApplyFailed",
-                    format!("reading {}: {e}", target.describe()),
-                    events,
-                );
-            }
+        // The cache answers when the object looks like Pequod left it;
+        // anything else (absent, not ours, possibly drifted) is read fresh.
+        let unchanged =
+            prev.and_then(|p| p.last_applied_hash.as_deref()) == Some(desired_hash.as_str());
+        let trusted = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.cached(&resolved.resource, namespace.as_deref(), &target.name))
+            .filter(|live| {
+                applyset::part_of(live) == Some(ctx.applyset_id.as_str())
+                    && (!unchanged
+                        || prev.and_then(|p| p.live_hash.as_deref())
+                            == Some(hash::digest(&hash::project(live, &desired)).as_str()))
+            });
+        let live = match trusted {
+            Some(live) => Some(live),
+            None => match api.get_opt(&target.name).await {
+                Ok(live) => live.map(|o| serde_json::to_value(o).unwrap_or(Value::Null)),
+                Err(e) => {
+                    return fail(
+                        "ApplyFailed",
+                        format!("reading {}: {e}", target.describe()),
+                        events,
+                    );
+                }
+            },
         };
 
         // Decide whether to send, and whether to force.
@@ -362,8 +390,6 @@ impl Engine {
                 }
             }
             Some(live) => {
-                let unchanged = prev.and_then(|p| p.last_applied_hash.as_deref())
-                    == Some(desired_hash.as_str());
                 let untouched = prev.and_then(|p| p.live_hash.as_deref())
                     == Some(hash::digest(&hash::project(live, &desired)).as_str());
                 if unchanged && !untouched && node.drift == DriftPolicy::Enforce {

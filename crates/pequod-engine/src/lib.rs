@@ -21,6 +21,7 @@ mod delete;
 pub mod duration;
 mod executor;
 pub mod hash;
+mod live_cache;
 mod outcome;
 mod prune;
 pub mod readiness;
@@ -29,6 +30,7 @@ mod target;
 
 pub use adoption::{AdoptionDecision, decide as decide_adoption};
 pub use executor::{Engine, EngineConfig};
+pub use live_cache::LiveCache;
 pub use outcome::{EngineEvent, EventType, Outcome};
 pub use resolve::{KindResolver, ResolvedKind};
 pub use target::{Target, TargetError};

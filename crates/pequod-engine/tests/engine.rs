@@ -447,3 +447,48 @@ async fn ready_when_and_readiness_timeout() {
     assert!(reasons(&o).contains(&"ReadinessTimeout"));
     assert_eq!(o.status.phase, Some(GraphPhase::Failed));
 }
+
+/// A cache that answers from a fixed map, to show the engine never acts on
+/// a cached object that looks changed without reading the API server.
+struct FixedCache(std::collections::HashMap<String, Value>);
+
+impl pequod_engine::LiveCache for FixedCache {
+    fn cached(&self, _: &ApiResource, _: Option<&str>, name: &str) -> Option<Value> {
+        self.0.get(name).cloned()
+    }
+}
+
+#[tokio::test]
+async fn a_stale_cache_never_causes_a_false_correction() {
+    let (client, ns, engine) = setup().await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let graphs = create_graph(
+        &client,
+        &ns,
+        "cached",
+        json!([
+            {"id": "a", "object": configmap("a", json!({"k": "1"}))},
+            {"id": "b", "object": configmap("b", json!({"k": "2"}))}
+        ]),
+    )
+    .await;
+    assert_eq!(
+        step(&graphs, &engine, "cached").await.status.phase,
+        Some(GraphPhase::Ready)
+    );
+
+    // The cache holds "a" as it really is, and an outdated "b".
+    let mut cached = std::collections::HashMap::new();
+    for name in ["a", "b"] {
+        let live = serde_json::to_value(configmaps.get(name).await.unwrap()).unwrap();
+        cached.insert(name.to_owned(), live);
+    }
+    cached.get_mut("b").unwrap()["data"]["k"] = json!("old");
+    let cached_engine = Engine::new(client.clone(), EngineConfig::default())
+        .with_cache(std::sync::Arc::new(FixedCache(cached)));
+
+    let o = step(&graphs, &cached_engine, "cached").await;
+    assert_eq!(o.status.phase, Some(GraphPhase::Ready));
+    assert_eq!(o.applied, 0, "nothing changed, so nothing is sent");
+    assert!(!reasons(&o).contains(&"DriftCorrected"), "{:?}", o.events);
+}

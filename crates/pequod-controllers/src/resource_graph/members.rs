@@ -1,26 +1,38 @@
-//! Watches on the objects graphs own, so a change made by someone else to a
-//! member wakes its graph at once. One metadata-only watch per kind,
-//! started the first time a graph owns an object of that kind.
+//! Watches on the objects graphs own. One watch per kind, started the first
+//! time a graph owns an object of that kind, serves two purposes: a change
+//! made by someone else to a member wakes its graph at once (drift is
+//! reverted in seconds), and the watched objects form the cache the engine
+//! reads in steady state instead of asking the API server for every node.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use futures::channel::mpsc;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
-use kube::core::PartialObjectMeta;
-use kube::runtime::reflector::ObjectRef;
+use kube::runtime::WatchStreamExt;
+use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
 use pequod_api::ResourceGraph;
+use pequod_engine::LiveCache;
 use pequod_engine::applyset::PART_OF_LABEL;
+use serde_json::Value;
 
-/// Maps applyset ids to graphs and keeps one watch per member kind.
+/// The objects of one watched kind.
+struct KindCache {
+    store: Store<DynamicObject>,
+    resource: ApiResource,
+    synced: Arc<AtomicBool>,
+}
+
+/// Maps applyset ids to graphs and keeps one watch (and cache) per member kind.
 #[derive(Clone)]
 pub(crate) struct MemberWatches {
     client: Client,
     owners: Arc<Mutex<HashMap<String, ObjectRef<ResourceGraph>>>>,
-    watched: Arc<Mutex<HashSet<GroupVersionKind>>>,
+    kinds: Arc<Mutex<HashMap<GroupVersionKind, KindCache>>>,
     trigger: mpsc::UnboundedSender<ObjectRef<ResourceGraph>>,
 }
 
@@ -31,7 +43,7 @@ impl MemberWatches {
         let watches = Self {
             client,
             owners: Arc::default(),
-            watched: Arc::default(),
+            kinds: Arc::default(),
             trigger,
         };
         (watches, wakeups)
@@ -48,11 +60,24 @@ impl MemberWatches {
         if let Ok(mut owners) = self.owners.lock() {
             owners.insert(applyset_id.to_owned(), graph);
         }
+        let Ok(mut watched) = self.kinds.lock() else {
+            return;
+        };
         for (gvk, resource) in kinds {
-            let new = self.watched.lock().is_ok_and(|mut w| w.insert(gvk.clone()));
-            if new {
-                tokio::spawn(self.clone().watch(gvk, resource));
+            if watched.contains_key(&gvk) {
+                continue;
             }
+            let writer = reflector::store::Writer::new(resource.clone());
+            let synced = Arc::new(AtomicBool::new(false));
+            watched.insert(
+                gvk.clone(),
+                KindCache {
+                    store: writer.as_reader(),
+                    resource: resource.clone(),
+                    synced: Arc::clone(&synced),
+                },
+            );
+            tokio::spawn(self.clone().watch(gvk, resource, writer, synced));
         }
     }
 
@@ -63,18 +88,27 @@ impl MemberWatches {
         }
     }
 
-    async fn watch(self, gvk: GroupVersionKind, resource: ApiResource) {
-        // Metadata only: the label is all that is needed, and it keeps the
-        // watch cheap whatever the size of the objects.
-        let api: Api<PartialObjectMeta<DynamicObject>> =
-            Api::all_with(self.client.clone(), &resource);
+    async fn watch(
+        self,
+        gvk: GroupVersionKind,
+        resource: ApiResource,
+        writer: reflector::store::Writer<DynamicObject>,
+        synced: Arc<AtomicBool>,
+    ) {
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
         let config = watcher::Config::default().labels(PART_OF_LABEL);
-        let mut events = watcher::watcher(api, config).boxed();
+        // managedFields are most of an object's size and never read here.
+        let stream = watcher::watcher(api, config).modify(|o| o.managed_fields_mut().clear());
+        let mut events = reflector::reflector(writer, stream).boxed();
         tracing::debug!(kind = %gvk.kind, group = %gvk.group, "watching graph members");
         while let Some(event) = events.next().await {
             let object = match event {
                 Ok(Event::Apply(o) | Event::Delete(o) | Event::InitApply(o)) => o,
-                Ok(Event::Init | Event::InitDone) => continue,
+                Ok(Event::InitDone) => {
+                    synced.store(true, Ordering::Release);
+                    continue;
+                }
+                Ok(Event::Init) => continue,
                 Err(e) => {
                     // The watcher retries by itself; a kind whose CRD went away
                     // keeps failing until it comes back, which is harmless.
@@ -93,5 +127,21 @@ impl MemberWatches {
                 return; // the controller is gone
             }
         }
+    }
+}
+
+impl LiveCache for MemberWatches {
+    fn cached(&self, resource: &ApiResource, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let gvk = GroupVersionKind::gvk(&resource.group, &resource.version, &resource.kind);
+        let kinds = self.kinds.lock().ok()?;
+        let cache = kinds
+            .get(&gvk)
+            .filter(|c| c.synced.load(Ordering::Acquire))?;
+        let mut key = ObjectRef::new_with(name, cache.resource.clone());
+        if let Some(ns) = namespace {
+            key = key.within(ns);
+        }
+        let object = cache.store.get(&key)?;
+        serde_json::to_value(&*object).ok()
     }
 }

@@ -74,7 +74,8 @@ pub async fn run(
     let graphs: Api<ResourceGraph> = Api::all(client.clone());
     let (members, wakeups) = MemberWatches::new(client.clone());
     let context = Arc::new(Context {
-        engine: Engine::new(client.clone(), config.engine.clone()),
+        engine: Engine::new(client.clone(), config.engine.clone())
+            .with_cache(Arc::new(members.clone())),
         recorder: Recorder::new(
             client.clone(),
             Reporter {
