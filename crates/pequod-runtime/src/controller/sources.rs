@@ -1,0 +1,119 @@
+//! Where reconcile requests come from: the main watch (through the cache,
+//! modifiers, predicates and filters) and extra trigger streams.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fmt::Debug;
+use std::hash::{Hash, Hasher};
+
+use futures::stream::BoxStream;
+use futures::{StreamExt, future};
+use kube::api::Api;
+use kube::runtime::reflector::{ObjectRef, store::Writer};
+use kube::runtime::watcher;
+use kube::runtime::{PredicateConfig, WatchStreamExt};
+use kube::{Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+
+/// A predicate: a hash of the property whose change should trigger a
+/// reconcile (`None`: always pass).
+pub(crate) type PredicateFn<K> = Box<dyn Fn(&K) -> Option<u64> + Send + Sync>;
+/// A filter: whether an object is reconciled at all.
+pub(crate) type FilterFn<K> = Box<dyn Fn(&K) -> bool + Send + Sync>;
+/// A modifier applied to each object before it is cached.
+pub(crate) type ModifyFn<K> = Box<dyn FnMut(&mut K) + Send>;
+
+/// Combines predicates: passes when any one's property changed.
+pub(crate) fn combine<K>(predicates: Vec<PredicateFn<K>>) -> impl Fn(&K) -> Option<u64> {
+    move |obj: &K| {
+        let mut hasher = DefaultHasher::new();
+        let mut any = false;
+        for (i, p) in predicates.iter().enumerate() {
+            if let Some(h) = p(obj) {
+                any = true;
+                (i, h).hash(&mut hasher);
+            }
+        }
+        any.then(|| hasher.finish())
+    }
+}
+
+/// The main watch: objects are modified, cached in `writer`, then filtered;
+/// yields the references to reconcile.
+pub(crate) fn main_watch<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    writer: Writer<K>,
+    mut modifiers: Vec<ModifyFn<K>>,
+    predicates: Vec<PredicateFn<K>>,
+    filters: Vec<FilterFn<K>>,
+) -> BoxStream<'static, ObjectRef<K>>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Default + Send + Sync + Unpin,
+{
+    let applied = watcher(api, config)
+        .default_backoff()
+        .modify(move |obj: &mut K| {
+            for m in &mut modifiers {
+                m(obj);
+            }
+        })
+        .reflect(writer)
+        .applied_objects();
+    let objects: BoxStream<'static, Result<K, watcher::Error>> = if predicates.is_empty() {
+        applied.boxed()
+    } else {
+        applied
+            .predicate_filter(combine(predicates), PredicateConfig::default())
+            .boxed()
+    };
+    objects
+        .filter_map(move |result| {
+            future::ready(match result {
+                Ok(obj) if filters.iter().all(|f| f(&obj)) => Some(ObjectRef::from_obj(&obj)),
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "watch failed; retrying with backoff");
+                    None
+                }
+            })
+        })
+        .boxed()
+}
+
+/// Requests for the owners (by controller reference, of kind `K`) of the
+/// objects of another watch.
+pub(crate) fn owners_of<K, C>(
+    api: Api<C>,
+    config: watcher::Config,
+) -> BoxStream<'static, ObjectRef<K>>
+where
+    K: Resource + Send + 'static,
+    K::DynamicType: Eq + Hash + Clone + Default,
+    C: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    C::DynamicType: Default,
+{
+    watcher(api, config)
+        .default_backoff()
+        .touched_objects()
+        .filter_map(|result| future::ready(result.ok()))
+        .flat_map(|child: C| {
+            let namespace = child.namespace();
+            let owners: Vec<ObjectRef<K>> = child
+                .owner_references()
+                .iter()
+                .filter(|owner| owner.controller == Some(true))
+                .filter_map(|owner| {
+                    ObjectRef::from_owner_ref(namespace.as_deref(), owner, Default::default())
+                })
+                .collect();
+            futures::stream::iter(owners)
+        })
+        .boxed()
+}
+
+/// Removes `metadata.managedFields`, the largest part of most cached objects
+/// and one no controller reads.
+pub(crate) fn strip_managed_fields<K: Resource>(obj: &mut K) {
+    obj.meta_mut().managed_fields = None;
+}
