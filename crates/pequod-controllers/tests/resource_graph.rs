@@ -220,5 +220,6 @@ async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
     tokio::time::timeout(TIMEOUT, controller)
         .await
         .unwrap()
+        .unwrap()
         .unwrap();
 }

@@ -28,7 +28,7 @@ use crate::applyset::{self, DELETION_POLICY_ANNOTATION, PART_OF_LABEL};
 use crate::dag::Dag;
 use crate::hash;
 use crate::live_cache::LiveCache;
-use crate::outcome::{EngineEvent, Outcome};
+use crate::outcome::{ApplyRecord, EngineEvent, Outcome};
 use crate::readiness::{self, ReadinessStatus, ReadyWhen};
 use crate::resolve::KindResolver;
 use crate::target::Target;
@@ -95,7 +95,8 @@ struct NodeResult {
     state: NodeState,
     object: Option<ObjectRef>,
     events: Vec<EngineEvent>,
-    applied: bool,
+    /// The apply sent for this node, if one was.
+    apply: Option<ApplyRecord>,
 }
 
 impl Engine {
@@ -221,7 +222,10 @@ impl Engine {
         for node in nodes {
             if let Some(r) = results.remove(node.id.as_str()) {
                 outcome.events.extend(r.events);
-                outcome.applied += usize::from(r.applied);
+                if let Some(apply) = r.apply {
+                    outcome.applied += usize::from(apply.ok);
+                    outcome.applies.push(apply);
+                }
                 if let Some(o) = r.object {
                     inventory.insert(o);
                 }
@@ -277,7 +281,7 @@ impl Engine {
             },
             object: None,
             events: Vec::new(),
-            applied: false,
+            apply: None,
         }
     }
 
@@ -304,7 +308,7 @@ impl Engine {
             },
             object: None,
             events,
-            applied: false,
+            apply: None,
         };
 
         let resolved = match self.resolver.resolve(&self.client, &target.gvk()).await {
@@ -408,27 +412,38 @@ impl Engine {
             }
         };
 
-        let (live, applied) = if send {
+        let mut apply = None;
+        let live = if send {
             let mut params = PatchParams::apply(&self.config.field_manager);
             if force {
                 params = params.force();
             }
-            match api
+            let started = std::time::Instant::now();
+            let result = api
                 .patch(&target.name, &params, &Patch::Apply(&desired))
-                .await
-            {
-                Ok(o) => (serde_json::to_value(o).unwrap_or(Value::Null), true),
+                .await;
+            let record = ApplyRecord {
+                ok: result.is_ok(),
+                seconds: started.elapsed().as_secs_f64(),
+            };
+            match result {
+                Ok(o) => {
+                    apply = Some(record);
+                    serde_json::to_value(o).unwrap_or(Value::Null)
+                }
                 Err(e) => {
                     let message = format!("{}: {}", target.describe(), api_error_message(&e));
                     events.push(EngineEvent::warning(
                         "ApplyFailed",
                         format!("node {}: {message}", node.id),
                     ));
-                    return fail("ApplyFailed", message, events);
+                    let mut failed = fail("ApplyFailed", message, events);
+                    failed.apply = Some(record);
+                    return failed;
                 }
             }
         } else {
-            (live.unwrap_or(Value::Null), false)
+            live.unwrap_or(Value::Null)
         };
 
         let object = ObjectRef {
@@ -513,7 +528,7 @@ impl Engine {
             state,
             object: Some(object),
             events,
-            applied,
+            apply,
         }
     }
 }

@@ -31,6 +31,6 @@ mod target;
 pub use adoption::{AdoptionDecision, decide as decide_adoption};
 pub use executor::{Engine, EngineConfig};
 pub use live_cache::LiveCache;
-pub use outcome::{EngineEvent, EventType, Outcome};
+pub use outcome::{ApplyRecord, EngineEvent, EventType, Outcome};
 pub use resolve::{KindResolver, ResolvedKind};
 pub use target::{Target, TargetError};

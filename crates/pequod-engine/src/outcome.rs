@@ -48,6 +48,15 @@ impl EngineEvent {
     }
 }
 
+/// One server-side apply: whether it worked and how long it took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ApplyRecord {
+    /// The API server accepted it.
+    pub ok: bool,
+    /// Its duration in seconds.
+    pub seconds: f64,
+}
+
 /// The result of [`Engine::reconcile`](crate::Engine::reconcile).
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -57,8 +66,10 @@ pub struct Outcome {
     pub events: Vec<EngineEvent>,
     /// Look again after this long (the graph is still progressing).
     pub requeue_after: Option<Duration>,
-    /// How many objects were sent to the API server.
+    /// How many objects were sent to the API server (and accepted).
     pub applied: usize,
+    /// Every apply attempted, for metrics.
+    pub applies: Vec<ApplyRecord>,
 }
 
 impl Outcome {
@@ -94,6 +105,7 @@ impl Outcome {
             events: vec![EngineEvent::warning(reason, message)],
             requeue_after: None,
             applied: 0,
+            applies: Vec::new(),
         }
     }
 }

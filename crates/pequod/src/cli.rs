@@ -50,6 +50,35 @@ pub(crate) struct RunArgs {
     /// Kubeconfig to use instead of $KUBECONFIG, ~/.kube/config or the in-cluster config.
     #[arg(long, env = "KUBECONFIG", value_name = "PATH")]
     pub(crate) kubeconfig: Option<std::path::PathBuf>,
+    /// Where /metrics is served (`0` disables it).
+    #[arg(long, default_value = ":8443", value_name = "ADDR")]
+    pub(crate) metrics_bind_address: String,
+    /// Where /healthz and /readyz are served (`0` disables them).
+    #[arg(long, default_value = ":8081", value_name = "ADDR")]
+    pub(crate) health_probe_bind_address: String,
+    /// Run the controllers only while holding the leader Lease.
+    #[arg(long)]
+    pub(crate) leader_elect: bool,
+    /// Namespace of the leader Lease (default: $POD_NAMESPACE, else pequod-system).
+    #[arg(
+        long,
+        env = "POD_NAMESPACE",
+        default_value = "pequod-system",
+        value_name = "NS"
+    )]
+    pub(crate) leader_election_namespace: String,
+    /// Name of the leader Lease.
+    #[arg(long, default_value = "pequod-controller-manager", value_name = "NAME")]
+    pub(crate) leader_election_id: String,
+    /// How long a Lease holds without renewal.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub(crate) leader_elect_lease_duration: std::time::Duration,
+    /// How long the leader keeps trying to renew before it stops leading.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub(crate) leader_elect_renew_deadline: std::time::Duration,
+    /// Time between attempts to acquire or renew.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub(crate) leader_elect_retry_period: std::time::Duration,
     /// Server-side applies in flight at once within one wave of a graph.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) max_concurrent_applies: u16,
@@ -67,32 +96,17 @@ pub(crate) struct RunArgs {
 /// takes precedence when set.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LoggingArgs {
-    /// Log level.
-    #[arg(long, value_enum, default_value_t = LogLevel::Info)]
-    pub(crate) zap_log_level: LogLevel,
-    /// Log format.
-    #[arg(long, value_enum, default_value_t = LogEncoder::Json)]
-    pub(crate) zap_encoder: LogEncoder,
+    /// Log level: debug, info, error (or a number: 1 debug, 2+ trace).
+    #[arg(long, default_value = "info")]
+    pub(crate) zap_log_level: pequod_runtime::logging::LogLevel,
+    /// Log format: json or console.
+    #[arg(long, default_value = "json")]
+    pub(crate) zap_encoder: pequod_runtime::logging::LogEncoder,
 }
 
-/// `--zap-log-level`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum LogLevel {
-    /// Everything, for debugging.
-    Debug,
-    /// Progress and problems.
-    Info,
-    /// Problems only.
-    Error,
-}
-
-/// `--zap-encoder`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum LogEncoder {
-    /// One JSON object per line.
-    Json,
-    /// Human-readable lines.
-    Console,
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    pequod_engine::duration::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a duration like 15s or 1m30s"))
 }
 
 /// How `pequod graph` prints.

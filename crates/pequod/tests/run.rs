@@ -17,11 +17,44 @@ const EXAMPLE: &str = concat!(
     "/../../examples/resourcegraph.yaml"
 );
 
+/// A free loopback port (the kernel picks; nothing holds it afterwards).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A plain HTTP GET on loopback: status code and body.
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
 #[test]
 fn run_applies_a_graph_and_stops_on_sigterm() {
     let cluster = TestCluster::kube_apiserver().unwrap();
+    let (metrics_port, health_port) = (free_port(), free_port());
     let mut pequod = Command::new(env!("CARGO_BIN_EXE_pequod"))
         .args(["run", "--zap-encoder", "console"])
+        .arg(format!("--metrics-bind-address=127.0.0.1:{metrics_port}"))
+        .arg(format!(
+            "--health-probe-bind-address=127.0.0.1:{health_port}"
+        ))
         .arg("--kubeconfig")
         .arg(cluster.kubeconfig())
         .stdout(Stdio::null())
@@ -85,6 +118,27 @@ fn run_applies_a_graph_and_stops_on_sigterm() {
     assert_eq!(binding, "config-reader");
     let columns = kubectl(&["get", "-n", &ns, "resourcegraph", "reader"]);
     assert!(columns.contains("Ready"), "{columns}");
+
+    // The probes and the metrics of what just happened.
+    assert_eq!(http_get(health_port, "/healthz").0, 200);
+    let (status, readyz) = http_get(health_port, "/readyz?verbose");
+    assert_eq!(status, 200, "{readyz}");
+    let (status, metrics) = http_get(metrics_port, "/metrics");
+    assert_eq!(status, 200);
+    for name in [
+        "controller_runtime_reconcile_total{controller=\"resourcegraph\",result=\"requeue_after\"}",
+        "controller_runtime_max_concurrent_reconciles{controller=\"resourcegraph\"} 4",
+        "workqueue_adds_total{name=\"resourcegraph\"}",
+        "pequod_reconcile_total{controller=\"resourcegraph\",result=",
+        "pequod_apply_total{result=\"success\"}",
+        "pequod_dag_execution_duration_seconds_count",
+        "pequod_dag_nodes_total{namespace=",
+    ] {
+        assert!(
+            metrics.contains(name),
+            "{name} missing from /metrics:\n{metrics}"
+        );
+    }
 
     // Deleting the graph removes what it made, but the orphan stays.
     kubectl(&["delete", "-n", &ns, "resourcegraph/reader", "--timeout=60s"]);

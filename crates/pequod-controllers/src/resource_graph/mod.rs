@@ -8,15 +8,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use kube::api::{GroupVersionKind, Patch, PatchParams};
-use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use pequod_api::{FINALIZER, ResourceGraph, ResourceGraphStatus};
 use pequod_engine::{Engine, EngineConfig, Outcome, applyset};
+use pequod_runtime::controller::{Action, Controller as RuntimeController};
+use pequod_runtime::manager::Manager;
+use pequod_runtime::metrics::{ApplyResult, Metrics};
 use serde_json::json;
 
 use members::MemberWatches;
@@ -61,17 +62,16 @@ struct Context {
     engine: Engine,
     recorder: Recorder,
     members: MemberWatches,
+    metrics: Metrics,
     config: Config,
 }
 
-/// Runs the controller until `shutdown` completes, then finishes the
-/// reconciles in flight.
-pub async fn run(
+/// The controller and what its reconciles share, before it runs.
+fn build(
     client: Client,
     config: Config,
-    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
-) {
-    let graphs: Api<ResourceGraph> = Api::all(client.clone());
+    metrics: Metrics,
+) -> (RuntimeController<ResourceGraph>, Arc<Context>) {
     let (members, wakeups) = MemberWatches::new(client.clone());
     let context = Arc::new(Context {
         engine: Engine::new(client.clone(), config.engine.clone())
@@ -83,21 +83,41 @@ pub async fn run(
                 instance: std::env::var("POD_NAME").ok(),
             },
         ),
-        client,
+        client: client.clone(),
         members,
+        metrics,
         config: config.clone(),
     });
-    Controller::new(graphs, watcher::Config::default().any_semantic())
-        .reconcile_on(wakeups)
-        .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
-        .graceful_shutdown_on(shutdown)
-        .run(reconcile, error_policy, context)
-        .for_each(|result| async move {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "resourcegraph reconcile");
-            }
-        })
-        .await;
+    let controller = RuntimeController::new(
+        Api::<ResourceGraph>::all(client),
+        watcher::Config::default().any_semantic(),
+    )
+    .name("resourcegraph")
+    .workers(usize::from(config.concurrency))
+    .reconcile_on(wakeups);
+    (controller, context)
+}
+
+/// Adds the controller to `manager`: it runs while the manager leads and
+/// records into the manager's metrics.
+pub fn add_to(manager: &mut Manager, config: Config) {
+    let (controller, context) = build(manager.client().clone(), config, manager.metrics().clone());
+    manager.add(controller, reconcile, context);
+}
+
+/// Runs the controller on its own until `shutdown` completes, then finishes
+/// the reconciles in flight.
+pub async fn run(
+    client: Client,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), pequod_runtime::Error> {
+    let metrics = Metrics::new();
+    let (controller, context) = build(client, config, metrics.clone());
+    controller
+        .metrics(metrics)
+        .run(reconcile, context, shutdown)
+        .await
 }
 
 async fn reconcile(graph: Arc<ResourceGraph>, ctx: Arc<Context>) -> Result<Action, Error> {
@@ -122,6 +142,7 @@ async fn reconcile(graph: Arc<ResourceGraph>, ctx: Arc<Context>) -> Result<Actio
         if outcome.status.inventory.is_empty() {
             remove_finalizer(&api, &graph).await?;
             ctx.members.forget(&applyset_id);
+            ctx.metrics.pequod().remove_dag(&namespace, &name);
             return Ok(Action::await_change());
         }
         return Ok(Action::requeue(
@@ -134,6 +155,14 @@ async fn reconcile(graph: Arc<ResourceGraph>, ctx: Arc<Context>) -> Result<Actio
     }
     let started = std::time::Instant::now();
     let outcome = ctx.engine.reconcile(&graph).await;
+    record(
+        &ctx.metrics,
+        &namespace,
+        &name,
+        graph.spec.nodes.len(),
+        started.elapsed(),
+        &outcome,
+    );
     tracing::info!(
         graph = %format!("{namespace}/{name}"),
         phase = ?outcome.status.phase,
@@ -149,11 +178,6 @@ async fn reconcile(graph: Arc<ResourceGraph>, ctx: Arc<Context>) -> Result<Actio
         Some(after) => Action::requeue(after),
         None => Action::requeue(ctx.config.resync),
     })
-}
-
-fn error_policy(graph: Arc<ResourceGraph>, error: &Error, _: Arc<Context>) -> Action {
-    tracing::warn!(graph = %graph.name_any(), %error, "reconcile failed");
-    Action::requeue(Duration::from_secs(5))
 }
 
 /// Writes the status when it changed, by server-side apply so emptied lists
@@ -296,6 +320,28 @@ async fn watch_members(
     }
     ctx.members
         .track(applyset_id, ObjectRef::from_obj(graph), kinds);
+}
+
+/// The `pequod_dag_*` and `pequod_apply_*` metrics of one reconcile.
+fn record(
+    metrics: &Metrics,
+    namespace: &str,
+    name: &str,
+    nodes: usize,
+    elapsed: Duration,
+    outcome: &Outcome,
+) {
+    let pequod = metrics.pequod();
+    pequod.dag_executed(elapsed.as_secs_f64());
+    pequod.set_dag_nodes(namespace, name, nodes);
+    for apply in &outcome.applies {
+        let result = if apply.ok {
+            ApplyResult::Success
+        } else {
+            ApplyResult::Failure
+        };
+        pequod.applied(result, apply.seconds);
+    }
 }
 
 async fn publish(ctx: &Context, graph: &ResourceGraph, outcome: &Outcome) {

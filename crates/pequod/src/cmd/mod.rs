@@ -3,7 +3,6 @@
 pub(crate) mod completions;
 pub(crate) mod crds;
 pub(crate) mod graph;
-pub(crate) mod logging;
 pub(crate) mod run;
 pub(crate) mod version;
 

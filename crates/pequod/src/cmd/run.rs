@@ -7,11 +7,14 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use pequod_controllers::resource_graph;
 use pequod_engine::EngineConfig;
+use pequod_runtime::leader::{LeaderElectionConfig, default_identity};
+use pequod_runtime::manager::{Manager, ManagerConfig, shutdown_signal};
 
 use crate::cli::RunArgs;
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    super::logging::init(&args.logging);
+    // A second init (tests in one process) is harmless.
+    let _ = pequod_runtime::logging::init(args.logging.zap_log_level, args.logging.zap_encoder);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,16 +45,44 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
         install_crds(&client).await?;
     }
 
-    let config = resource_graph::Config {
-        engine: EngineConfig {
-            max_concurrent_applies: usize::from(args.max_concurrent_applies),
-            ..EngineConfig::default()
+    let leader_election = args.leader_elect.then(|| LeaderElectionConfig {
+        lease_duration: args.leader_elect_lease_duration,
+        renew_deadline: args.leader_elect_renew_deadline,
+        retry_period: args.leader_elect_retry_period,
+        ..LeaderElectionConfig::new(
+            args.leader_election_namespace.clone(),
+            args.leader_election_id.clone(),
+            default_identity(),
+        )
+    });
+    let mut manager = Manager::new(
+        client,
+        ManagerConfig {
+            metrics_bind_address: args.metrics_bind_address.clone(),
+            health_probe_bind_address: args.health_probe_bind_address.clone(),
+            leader_election,
+            ..ManagerConfig::default()
         },
-        concurrency: args.max_concurrent_reconciles,
-        ..resource_graph::Config::default()
-    };
-    tracing::info!("running the ResourceGraph controller");
-    resource_graph::run(client, config, shutdown_signal()).await;
+    );
+    resource_graph::add_to(
+        &mut manager,
+        resource_graph::Config {
+            engine: EngineConfig {
+                max_concurrent_applies: usize::from(args.max_concurrent_applies),
+                ..EngineConfig::default()
+            },
+            concurrency: args.max_concurrent_reconciles,
+            ..resource_graph::Config::default()
+        },
+    );
+    let running = manager.start().await.context("starting the manager")?;
+    tracing::info!(
+        metrics = ?running.metrics_addr(),
+        health = ?running.health_addr(),
+        leader_election = args.leader_elect,
+        "running the ResourceGraph controller"
+    );
+    running.wait(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -81,21 +112,4 @@ async fn install_crds(client: &Client) -> anyhow::Result<()> {
         tracing::info!(crd = %name, "installed");
     }
     Ok(())
-}
-
-/// Completes on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term.recv() => {},
-            }
-        }
-        Err(_) => {
-            let _ = ctrl_c.await;
-        }
-    }
-    tracing::info!("shutting down: finishing reconciles in flight");
 }
