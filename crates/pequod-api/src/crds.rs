@@ -8,7 +8,13 @@ use crate::{ResourceGraph, Transform};
 
 /// Every CRD Pequod installs.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![Transform::crd(), ResourceGraph::crd()]
+    let mut graphs = ResourceGraph::crd();
+    // A ResourceGraph is the parent of an ApplySet (KEP-3659); kubectl and
+    // other tools recognise custom parent kinds by this label on their CRD.
+    graphs.metadata.labels = Some(
+        [("applyset.kubernetes.io/is-parent-type".to_owned(), "true".to_owned())].into(),
+    );
+    vec![Transform::crd(), graphs]
 }
 
 /// The file name a CRD is kept under in `config/crd/bases`, `<group>_<plural>.yaml`
