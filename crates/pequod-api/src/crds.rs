@@ -12,7 +12,11 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
     // A ResourceGraph is the parent of an ApplySet (KEP-3659); kubectl and
     // other tools recognise custom parent kinds by this label on their CRD.
     graphs.metadata.labels = Some(
-        [("applyset.kubernetes.io/is-parent-type".to_owned(), "true".to_owned())].into(),
+        [(
+            "applyset.kubernetes.io/is-parent-type".to_owned(),
+            "true".to_owned(),
+        )]
+        .into(),
     );
     vec![Transform::crd(), graphs]
 }

@@ -13,14 +13,11 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{
-    ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
-};
+use kube::api::{DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use pequod_api::{GraphPhase, ResourceGraph};
 use pequod_controllers::resource_graph;
-use pequod_testing::TestCluster;
+use pequod_testing::{TestCluster, fixtures};
 use serde_json::{Value, json};
 
 const GROUP: &str = "controllers.test.pequod.io";
@@ -43,25 +40,8 @@ async fn eventually<T, F: Future<Output = Option<T>>>(
     }
 }
 
-fn queue_crd() -> CustomResourceDefinition {
-    serde_json::from_value(json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("queues.{GROUP}")},
-        "spec": {
-            "group": GROUP, "scope": "Namespaced",
-            "names": {"plural": "queues", "singular": "queue", "kind": "Queue"},
-            "versions": [{"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
-                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    }))
-    .unwrap()
-}
-
 fn queues(client: &Client, ns: &str) -> Api<DynamicObject> {
-    let resource =
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(GROUP, "v1", "Queue"), "queues");
-    Api::namespaced_with(client.clone(), ns, &resource)
+    fixtures::schemaless_api(client, ns, GROUP, "Queue", "queues")
 }
 
 #[tokio::test]
@@ -69,7 +49,7 @@ async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
     let cluster = TestCluster::kube_apiserver().unwrap();
     let client = cluster.client().await.unwrap();
     let mut crds = pequod_api::crds();
-    crds.push(queue_crd());
+    crds.push(fixtures::schemaless_crd(GROUP, "Queue", "queues"));
     cluster.apply_crds(&client, &crds).await.unwrap();
     let ns = cluster
         .create_namespace(&client, "rg-controller")

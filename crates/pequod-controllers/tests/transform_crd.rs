@@ -8,7 +8,7 @@
 )]
 
 use kube::Api;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use pequod_api::Transform;
 use pequod_controllers::transform::crd::generated_crd;
 use pequod_testing::{TestCluster, unique_name};
@@ -62,6 +62,19 @@ async fn generated_crd_serves_and_validates_instances() {
         .await
         .unwrap();
     assert_eq!(ok.data["spec"]["replicas"], 2);
+
+    // Pequod writes the instance's status through the status subresource,
+    // which a spec update cannot touch.
+    let name = ok.metadata.name.clone().unwrap();
+    let patched = api
+        .patch_status(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Ready"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.data["status"]["phase"], "Ready");
 
     // Violations are refused with the field path.
     for (spec, path) in [

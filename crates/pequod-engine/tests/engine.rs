@@ -11,12 +11,11 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
+use kube::api::{ApiResource, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use pequod_api::{GraphPhase, NodePhase, ResourceGraph};
 use pequod_engine::{Engine, EngineConfig, Outcome};
-use pequod_testing::TestCluster;
+use pequod_testing::{TestCluster, fixtures};
 use serde_json::{Value, json};
 
 const DB_GROUP: &str = "engine.test.pequod.io";
@@ -25,18 +24,7 @@ const DB_GROUP: &str = "engine.test.pequod.io";
 async fn setup() -> (Client, String, Engine) {
     let cluster = TestCluster::kube_apiserver().unwrap();
     let client = cluster.client().await.unwrap();
-    let database: CustomResourceDefinition = serde_json::from_value(json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("databases.{DB_GROUP}")},
-        "spec": {
-            "group": DB_GROUP, "scope": "Namespaced",
-            "names": {"plural": "databases", "singular": "database", "kind": "Database"},
-            "versions": [{"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
-                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    }))
-    .unwrap();
+    let database = fixtures::schemaless_crd(DB_GROUP, "Database", "databases");
     let mut crds = pequod_api::crds();
     crds.push(database);
     cluster.apply_crds(&client, &crds).await.unwrap();
@@ -98,18 +86,14 @@ fn reasons(o: &Outcome) -> Vec<&'static str> {
 }
 
 async fn set_database_ready(client: &Client, ns: &str, name: &str, status: Value) {
-    let resource = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(DB_GROUP, "v1", "Database"),
-        "databases",
-    );
-    let dbs: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
-    dbs.patch_status(
-        name,
-        &PatchParams::default(),
-        &Patch::Merge(json!({"status": status})),
-    )
-    .await
-    .unwrap();
+    fixtures::schemaless_api(client, ns, DB_GROUP, "Database", "databases")
+        .patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": status})),
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 
 mod cluster;
 mod error;
+pub mod fixtures;
 mod harness;
 mod kubectl;
 mod names;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionNames,
-    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresources,
-    CustomResourceValidation, JSONSchemaProps,
+    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresourceStatus,
+    CustomResourceSubresources, CustomResourceValidation, JSONSchemaProps,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use pequod_api::{Scope, Transform};
@@ -152,7 +152,9 @@ pub fn generated_crd(
                     open_api_v3_schema: Some(schema),
                 }),
                 subresources: Some(CustomResourceSubresources {
-                    status: Some(Default::default()),
+                    // The status subresource is switched on by an empty object (its
+                    // Default, JSON null, would leave it off).
+                    status: Some(CustomResourceSubresourceStatus(serde_json::json!({}))),
                     scale: None,
                 }),
                 additional_printer_columns: Some(columns),
