@@ -48,9 +48,13 @@ pub(crate) async fn remove(
         .split_once('/')
         .unwrap_or(("", &object.api_version));
     let gvk = kube::api::GroupVersionKind::gvk(group, version, &object.kind);
-    let Ok(resolved) = engine.resolver.resolve(&engine.client, &gvk).await else {
+    let resolved = match engine.resolver.resolve(&engine.client, &gvk).await {
+        Ok(resolved) => resolved,
         // The kind is not served any more (its CRD went): so is the object.
-        return Ok(Removal::Done(None));
+        Err(kube::Error::Discovery(_)) => return Ok(Removal::Done(None)),
+        Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Removal::Done(None)),
+        // Anything else may pass: keep the object in the inventory.
+        Err(e) => return Err(format!("resolving {}: {}", describe(object), api_error_message(&e))),
     };
     let api: Api<DynamicObject> = match &object.namespace {
         Some(ns) => Api::namespaced_with(engine.client.clone(), ns, &resolved.resource),
