@@ -7,14 +7,27 @@
 //! string interpolation) then [`parser`]; positions are byte [`Span`]s that a
 //! [`SourceFile`] converts to 1-based line and byte column. [`txtar`] reads
 //! the archive format of the conformance corpus.
+//!
+//! To evaluate, build a [`Compiled`] package once and call
+//! [`Compiled::eval`] or [`Compiled::eval_with`] (injecting JSON values at
+//! paths) as often as needed; the resulting [`Instance`] looks values up and
+//! exports them to JSON ([`export`]). Values follow CUE's lattice
+//! ([`value::Value`]); errors carry an [`value::ErrorCode`].
 
+mod api;
 pub mod ast;
+mod builtins;
 pub mod error;
+pub mod eval;
+pub mod export;
 pub mod lexer;
 pub mod parser;
 pub mod source;
 pub mod token;
 pub mod txtar;
+pub mod value;
+
+pub use api::{Compiled, DEFAULT_BUDGET, Instance, Node};
 
 pub use error::{ParseError, ParseErrors};
 pub use parser::{parse_expr, parse_file, parse_file_partial};

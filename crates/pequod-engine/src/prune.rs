@@ -54,7 +54,13 @@ pub(crate) async fn remove(
         Err(kube::Error::Discovery(_)) => return Ok(Removal::Done(None)),
         Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Removal::Done(None)),
         // Anything else may pass: keep the object in the inventory.
-        Err(e) => return Err(format!("resolving {}: {}", describe(object), api_error_message(&e))),
+        Err(e) => {
+            return Err(format!(
+                "resolving {}: {}",
+                describe(object),
+                api_error_message(&e)
+            ));
+        }
     };
     let api: Api<DynamicObject> = match &object.namespace {
         Some(ns) => Api::namespaced_with(engine.client.clone(), ns, &resolved.resource),

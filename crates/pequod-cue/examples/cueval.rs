@@ -1,0 +1,48 @@
+//! Evaluates CUE files (one package) and prints the JSON export; a JSON file
+//! given with `--inject FILE` is unified with the root (development aid).
+
+#[allow(clippy::print_stdout)]
+fn main() {
+    let mut files = Vec::new();
+    let mut inject = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--inject" {
+            inject = args.next();
+        } else {
+            files.push(a);
+        }
+    }
+    if files.is_empty() {
+        eprintln!("usage: cueval FILE... [--inject FILE.json]");
+        std::process::exit(2);
+    }
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.clone(), std::fs::read_to_string(f).unwrap_or_default()))
+        .collect();
+    let refs: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    let c = match pequod_cue::Compiled::from_sources(&refs) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let json: Option<serde_json::Value> = inject
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let injected: Vec<(&str, serde_json::Value)> = json.into_iter().map(|j| ("", j)).collect();
+    let mut i = c.eval_with(&injected);
+    let r = i.root();
+    match i.to_json(r, true) {
+        Ok(s) => println!("{s}"),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}

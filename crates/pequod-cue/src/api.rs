@@ -1,0 +1,305 @@
+//! The public entry points: compile a package once, evaluate it many times.
+
+use crate::ast;
+use crate::error::ParseErrors;
+use crate::eval::{ArcType, Evaluator, Label};
+use crate::export::{ExportError, to_json};
+use crate::value::{ErrorCode, Kind, VId, Value};
+
+/// Default evaluation step budget (protects against runaway programs).
+pub const DEFAULT_BUDGET: u64 = 20_000_000;
+
+/// A parsed package ready for evaluation; reusable and cheap to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    files: Vec<ast::File>,
+}
+
+impl Compiled {
+    /// Builds a package from parsed files (all of the same package).
+    pub fn new(files: Vec<ast::File>) -> Self {
+        Compiled { files }
+    }
+
+    /// Parses and compiles `(name, source)` pairs.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Self, ParseErrors> {
+        let mut files = Vec::with_capacity(sources.len());
+        for (name, src) in sources {
+            files.push(crate::parse_file(name, src)?);
+        }
+        Ok(Compiled { files })
+    }
+
+    /// The files of the package.
+    pub fn files(&self) -> &[ast::File] {
+        &self.files
+    }
+
+    /// Evaluates the package.
+    pub fn eval(&self) -> Instance<'_> {
+        self.eval_with(&[])
+    }
+
+    /// Evaluates the package with JSON values unified at the given paths
+    /// (dot-separated field names, such as `input.spec`).
+    pub fn eval_with(&self, inject: &[(&str, serde_json::Value)]) -> Instance<'_> {
+        self.eval_with_budget(inject, DEFAULT_BUDGET)
+    }
+
+    /// Like [`Compiled::eval_with`] with an explicit step budget.
+    pub fn eval_with_budget(
+        &self,
+        inject: &[(&str, serde_json::Value)],
+        budget: u64,
+    ) -> Instance<'_> {
+        self.eval_with_limits(inject, budget, None)
+    }
+
+    /// Like [`Compiled::eval_with`] with a step budget and a wall-time limit.
+    pub fn eval_with_limits(
+        &self,
+        inject: &[(&str, serde_json::Value)],
+        budget: u64,
+        time_limit: Option<std::time::Duration>,
+    ) -> Instance<'_> {
+        let mut ev = Evaluator::new(budget);
+        if let Some(t) = time_limit {
+            ev.set_time_limit(t);
+        }
+        let root = ev.root(&self.files);
+        for (path, json) in inject {
+            let mut v = from_json(&mut ev, json);
+            let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+            for p in parts.iter().rev() {
+                v = ev.make_struct(vec![(p.to_string(), v)]);
+            }
+            ev.add_value(root, v);
+        }
+        Instance { ev, root }
+    }
+}
+
+/// Converts JSON into a value inside an evaluator.
+fn from_json(ev: &mut Evaluator<'_>, j: &serde_json::Value) -> Value {
+    use std::str::FromStr;
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => {
+            let t = n.to_string();
+            if t.contains(['.', 'e', 'E']) {
+                bigdecimal::BigDecimal::from_str(&t)
+                    .map(Value::Float)
+                    .unwrap_or_else(|_| Value::err(ErrorCode::Eval, "invalid number"))
+            } else {
+                num_bigint::BigInt::from_str(&t)
+                    .map(Value::Int)
+                    .unwrap_or_else(|_| Value::err(ErrorCode::Eval, "invalid number"))
+            }
+        }
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Array(a) => {
+            let items = a.iter().map(|x| from_json(ev, x)).collect();
+            ev.make_list(items)
+        }
+        serde_json::Value::Object(o) => {
+            let fields = o
+                .iter()
+                .map(|(k, v)| (k.clone(), from_json(ev, v)))
+                .collect();
+            ev.make_struct(fields)
+        }
+    }
+}
+
+/// An evaluated package.
+#[derive(Debug)]
+pub struct Instance<'a> {
+    ev: Evaluator<'a>,
+    root: VId,
+}
+
+/// A position in an evaluated value tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Node(VId);
+
+impl<'a> Instance<'a> {
+    /// The root of the package.
+    pub fn root(&self) -> Node {
+        Node(self.root)
+    }
+
+    /// The node at a dot-separated path of field names (`a.b.0` indexes lists).
+    pub fn lookup(&mut self, path: &str) -> Option<Node> {
+        let mut cur = self.root;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            self.ev.eval_vertex(cur);
+            let label = if self.ev.vertices[cur].is_list {
+                Label::Index(part.parse().ok()?)
+            } else {
+                Label::ident(part)
+            };
+            cur = self.ev.child(cur, &label)?;
+        }
+        Some(Node(cur))
+    }
+
+    /// The value at a node (structs and lists are [`Value::Vertex`]).
+    pub fn value(&mut self, n: Node) -> Value {
+        let v = self.ev.value_of(n.0);
+        self.ev.default_of(v)
+    }
+
+    /// The kind of the value at a node.
+    pub fn kind(&mut self, n: Node) -> Kind {
+        let v = self.value(n);
+        self.ev.kind_of(&v)
+    }
+
+    /// The regular fields (or list elements) of a node, in order.
+    pub fn fields(&mut self, n: Node) -> Vec<(Label, Node)> {
+        self.ev
+            .regular_arcs(n.0)
+            .into_iter()
+            .map(|(l, a)| (l, Node(a)))
+            .collect()
+    }
+
+    /// Every field of a node (regular, optional, required, hidden and
+    /// definitions) or list element, in order.
+    pub fn arcs(&mut self, n: Node) -> Vec<(Label, ArcType, Node)> {
+        self.ev.eval_vertex(n.0);
+        let arcs: Vec<(Label, usize)> = self.ev.vertices[n.0]
+            .arcs
+            .iter()
+            .map(|(l, a)| (l.clone(), *a))
+            .collect();
+        arcs.into_iter()
+            .map(|(l, a)| (l, self.ev.vertices[a].arc_type, Node(a)))
+            .collect()
+    }
+
+    /// Whether the node is a list.
+    pub fn is_list(&mut self, n: Node) -> bool {
+        self.ev.eval_vertex(n.0);
+        self.ev.vertices[n.0].is_list
+    }
+
+    /// The node of a struct or list value.
+    pub fn node_of(v: &Value) -> Option<Node> {
+        match v {
+            Value::Vertex(w) => Some(Node(*w)),
+            _ => None,
+        }
+    }
+
+    /// The child of `n` at a dot-separated path.
+    pub fn lookup_in(&mut self, n: Node, path: &str) -> Option<Node> {
+        let mut cur = n.0;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            self.ev.eval_vertex(cur);
+            let label = if self.ev.vertices[cur].is_list {
+                Label::Index(part.parse().ok()?)
+            } else {
+                Label::ident(part.trim_matches('"'))
+            };
+            cur = self.ev.child(cur, &label)?;
+        }
+        Some(Node(cur))
+    }
+
+    /// The undefaulted value at a node, or the first error among it and its
+    /// descendants (to `depth` levels) if `deep`.
+    pub fn error_at(&mut self, n: Node, deep: bool) -> Option<crate::value::Error> {
+        let v = self.ev.value_of(n.0);
+        if let Value::Bottom(e) = v {
+            return Some((*e).clone());
+        }
+        if let Some(p) = self.ev.vertices[n.0].pending.clone() {
+            return Some((*p).clone());
+        }
+        if deep && let Some(Value::Bottom(e)) = self.ev.deep_error(n.0, 20) {
+            return Some((*e).clone());
+        }
+        None
+    }
+
+    /// Whether the step budget ran out during evaluation.
+    pub fn exhausted(&self) -> bool {
+        self.ev.exhausted()
+    }
+
+    /// The path of a node as CUE prints it.
+    pub fn path(&self, n: Node) -> String {
+        self.ev.path(n.0)
+    }
+
+    /// Exports a node as JSON (pretty-printed with four spaces if `pretty`).
+    pub fn to_json(&mut self, n: Node, pretty: bool) -> Result<String, ExportError> {
+        let v = self.ev.value_of(n.0);
+        to_json(&mut self.ev, v, Some(n.0), pretty.then_some("    "))
+    }
+
+    /// Exports a node as a `serde_json::Value` (object key order is not kept).
+    pub fn to_json_value(&mut self, n: Node) -> Result<serde_json::Value, ExportError> {
+        let text = self.to_json(n, false)?;
+        serde_json::from_str(&text).map_err(|e| ExportError {
+            path: self.path(n),
+            code: ErrorCode::Eval,
+            msg: e.to_string(),
+        })
+    }
+
+    /// The evaluator, for advanced inspection.
+    pub fn evaluator(&mut self) -> &mut Evaluator<'a> {
+        &mut self.ev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn export(src: &str) -> String {
+        let c = Compiled::from_sources(&[("in.cue", src)]).unwrap();
+        let mut i = c.eval();
+        let r = i.root();
+        match i.to_json(r, false) {
+            Ok(s) => s,
+            Err(e) => format!("ERR {e}"),
+        }
+    }
+
+    #[test]
+    fn basics() {
+        assert_eq!(export("a: 1, b: a + 1"), r#"{"a":1,"b":2}"#);
+        assert_eq!(
+            export("a: {x: 1, y: x}, b: a & {z: 2}"),
+            r#"{"a":{"x":1,"y":1},"b":{"x":1,"y":1,"z":2}}"#
+        );
+        assert_eq!(export("a: int, a: 3"), r#"{"a":3}"#);
+        assert_eq!(export("a: *1 | 2"), r#"{"a":1}"#);
+        assert_eq!(export("a: int"), "ERR a: incomplete value int");
+        assert_eq!(export("#D: {x: int}, a: #D & {x: 1}"), r#"{"a":{"x":1}}"#);
+        assert_eq!(
+            export("#D: {x: 1}, a: #D & {y: 1}"),
+            "ERR a.y: field not allowed"
+        );
+        assert_eq!(export("l: [1, 2], n: len(l)"), r#"{"l":[1,2],"n":2}"#);
+        assert_eq!(export("s: [for x in [1,2] {x * 2}]"), r#"{"s":[2,4]}"#);
+        assert_eq!(export("[k=string]: v: k\na: {}"), r#"{"a":{"v":"a"}}"#);
+        assert_eq!(export("x: \"a\\(1+1)\""), r#"{"x":"a2"}"#);
+        assert_eq!(
+            export("import \"strings\"\nx: strings.Join([\"a\",\"b\"], \"-\")"),
+            r#"{"x":"a-b"}"#
+        );
+    }
+
+    #[test]
+    fn injection() {
+        let c = Compiled::from_sources(&[("in.cue", "input: {n: int}, out: input.n * 2")]).unwrap();
+        let mut i = c.eval_with(&[("input", serde_json::json!({"n": 21}))]);
+        let n = i.lookup("out").unwrap();
+        assert_eq!(i.to_json(n, false).unwrap(), "42");
+    }
+}

@@ -1,0 +1,448 @@
+//! Builtin functions and packages.
+//!
+//! Predeclared functions (`len`, `close`, `and`, `or`, `div`, ...) are here;
+//! each standard package has its own module.
+
+mod json;
+mod list;
+mod math;
+mod strconv;
+mod strings;
+mod structs;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use num_bigint::BigInt;
+use regex::Regex;
+
+use crate::eval::{Evaluator, Label};
+use crate::value::{Disjunct, ErrorCode, VId, Value};
+
+thread_local! {
+    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
+}
+
+/// Compiles (and caches) a regular expression in RE2 syntax.
+pub(crate) fn regex(pattern: &str) -> Result<Regex, String> {
+    REGEX_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(r) = c.get(pattern) {
+            return r.clone();
+        }
+        let r = Regex::new(pattern).map_err(|e| format!("invalid regexp {pattern:?}: {e}"));
+        if c.len() > 1000 {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), r.clone());
+        r
+    })
+}
+
+/// Whether `path` names a builtin package.
+pub(crate) fn is_package(path: &str) -> bool {
+    matches!(
+        path,
+        "strings" | "list" | "math" | "struct" | "strconv" | "regexp" | "encoding/json"
+    )
+}
+
+/// CUE-defined members of builtin packages.
+const CUE_DEFS: &str = "
+listAscending: {
+\tT: number | string
+\tx: T
+\ty: T
+\tless: x < y
+}
+listDescending: {
+\tT: number | string
+\tx: T
+\ty: T
+\tless: x > y
+}
+";
+
+fn cue_defs() -> Option<&'static crate::ast::File> {
+    static DEFS: std::sync::OnceLock<Option<crate::ast::File>> = std::sync::OnceLock::new();
+    DEFS.get_or_init(|| crate::parse_file("builtins.cue", CUE_DEFS).ok())
+        .as_ref()
+}
+
+/// A member of a builtin package: a constant or a function.
+pub(crate) fn member(ev: &mut Evaluator<'_>, pkg: &str, name: &str) -> Value {
+    let key = format!("{pkg}{name}");
+    for d in cue_defs().map_or(&[][..], |f| &f.decls[..]) {
+        if let crate::ast::Decl::Field(f) = d
+            && matches!(&f.label, crate::ast::Label::Ident(i) if i.name == key)
+        {
+            let w = ev.new_vertex(None, None);
+            ev.vertices[w].conjuncts.push(crate::eval::Conjunct {
+                src: crate::eval::Src::Expr(&f.value),
+                env: None,
+                closed: false,
+            });
+            return ev.value_of(w);
+        }
+    }
+    if pkg == "math"
+        && let Some(v) = math::constant(name)
+    {
+        return v;
+    }
+    Value::Builtin(Rc::from(format!("{pkg}.{name}")))
+}
+
+/// An argument error.
+pub(crate) fn arg_err(name: &str, msg: impl std::fmt::Display) -> Value {
+    Value::err(ErrorCode::Eval, format!("error in call to {name}: {msg}"))
+}
+
+/// Argument helpers shared by the packages.
+pub(crate) struct Args<'e, 'a> {
+    pub(crate) ev: &'e mut Evaluator<'a>,
+    pub(crate) name: String,
+    pub(crate) vals: Vec<Value>,
+}
+
+impl Args<'_, '_> {
+    fn get(&mut self, i: usize) -> Result<Value, Value> {
+        let v = self.vals.get(i).cloned().unwrap_or(Value::Top);
+        let v = self.ev.default_of(v);
+        match v {
+            Value::Bottom(_) => Err(v),
+            Value::Vertex(_) => Ok(v),
+            v if v.is_concrete_scalar() => Ok(v),
+            v => Err(Value::err(
+                ErrorCode::Incomplete,
+                format!("non-concrete argument {} to {}: {v}", i, self.name),
+            )),
+        }
+    }
+
+    pub(crate) fn string(&mut self, i: usize) -> Result<String, Value> {
+        match self.get(i)? {
+            Value::String(s) => Ok(s.to_string()),
+            v => {
+                let d = self.ev.display(&v);
+                Err(arg_err(
+                    &self.name,
+                    format!("cannot use {d} as string in argument {}", i + 1),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn int(&mut self, i: usize) -> Result<BigInt, Value> {
+        match self.get(i)? {
+            Value::Int(n) => Ok(n),
+            v => {
+                let d = self.ev.display(&v);
+                Err(arg_err(
+                    &self.name,
+                    format!("cannot use {d} as int in argument {}", i + 1),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn small(&mut self, i: usize) -> Result<i64, Value> {
+        let n = self.int(i)?;
+        i64::try_from(&n).map_err(|_| arg_err(&self.name, format!("int {n} out of range")))
+    }
+
+    pub(crate) fn number(&mut self, i: usize) -> Result<Value, Value> {
+        match self.get(i)? {
+            v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
+            v => {
+                let d = self.ev.display(&v);
+                Err(arg_err(
+                    &self.name,
+                    format!("cannot use {d} as number in argument {}", i + 1),
+                ))
+            }
+        }
+    }
+
+    /// The elements of a list argument.
+    pub(crate) fn list(&mut self, i: usize) -> Result<Vec<Value>, Value> {
+        match self.get(i)? {
+            Value::Vertex(w) => {
+                self.ev.eval_vertex(w);
+                if !self.ev.vertices[w].is_list {
+                    return Err(arg_err(
+                        &self.name,
+                        format!("cannot use struct as list in argument {}", i + 1),
+                    ));
+                }
+                let arcs = self.ev.regular_arcs(w);
+                Ok(arcs.into_iter().map(|(_, a)| self.ev.value_of(a)).collect())
+            }
+            v => {
+                let d = self.ev.display(&v);
+                Err(arg_err(
+                    &self.name,
+                    format!("cannot use {d} as list in argument {}", i + 1),
+                ))
+            }
+        }
+    }
+
+    /// The concrete (default-resolved) elements of a list argument.
+    pub(crate) fn concrete_list(&mut self, i: usize) -> Result<Vec<Value>, Value> {
+        let items = self.list(i)?;
+        let mut out = Vec::with_capacity(items.len());
+        for v in items {
+            let v = self.ev.default_of(v);
+            match v {
+                Value::Bottom(_) => return Err(v),
+                Value::Vertex(_) => out.push(v),
+                v if v.is_concrete_scalar() => out.push(v),
+                v => {
+                    return Err(Value::err(
+                        ErrorCode::Incomplete,
+                        format!("non-concrete value {v} in list argument to {}", self.name),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn strings(&mut self, i: usize) -> Result<Vec<String>, Value> {
+        let items = self.concrete_list(i)?;
+        items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.to_string()),
+                v => Err(arg_err(&self.name, format!("cannot use {v} as string"))),
+            })
+            .collect()
+    }
+
+    pub(crate) fn struct_vertex(&mut self, i: usize) -> Result<VId, Value> {
+        match self.get(i)? {
+            Value::Vertex(w) => {
+                self.ev.eval_vertex(w);
+                if self.ev.vertices[w].is_list {
+                    return Err(arg_err(&self.name, "cannot use list as struct"));
+                }
+                Ok(w)
+            }
+            v => {
+                let d = self.ev.display(&v);
+                Err(arg_err(&self.name, format!("cannot use {d} as struct")))
+            }
+        }
+    }
+}
+
+impl Evaluator<'_> {
+    /// Makes a list value from elements.
+    pub(crate) fn make_list(&mut self, items: Vec<Value>) -> Value {
+        let w = self.new_vertex(None, None);
+        for (i, v) in items.into_iter().enumerate() {
+            let a = self.arc_or_new(w, Label::Index(i));
+            self.add_value(a, v);
+            self.vertices[a].allowed = true;
+        }
+        self.vertices[w].is_list = true;
+        self.vertices[w].state = crate::eval::State::Done;
+        Value::Vertex(w)
+    }
+
+    /// Makes a struct value from fields.
+    pub(crate) fn make_struct(&mut self, fields: Vec<(String, Value)>) -> Value {
+        let w = self.new_vertex(None, None);
+        for (k, v) in fields {
+            let a = self.arc_or_new(w, Label::field(&k));
+            self.add_value(a, v);
+            self.vertices[a].allowed = true;
+        }
+        self.vertices[w].is_struct = true;
+        self.vertices[w].state = crate::eval::State::Done;
+        Value::Vertex(w)
+    }
+}
+
+/// The number of arguments of builtins that can act as validators (the
+/// first argument being the validated value).
+fn validator_arity(name: &str) -> Option<usize> {
+    Some(match name {
+        "matchN" => 3,
+        "matchIf" => 4,
+        "struct.MinFields"
+        | "struct.MaxFields"
+        | "list.MinItems"
+        | "list.MaxItems"
+        | "math.MultipleOf"
+        | "strings.MinRunes"
+        | "strings.MaxRunes"
+        | "strings.HasPrefix"
+        | "strings.HasSuffix"
+        | "strings.Contains"
+        | "strings.ContainsAny"
+        | "list.Contains"
+        | "regexp.Match" => 2,
+        "list.UniqueItems" | "encoding/json.Valid" | "list.IsSorted" => 1,
+        _ => return None,
+    })
+}
+
+/// Calls builtin `name` with evaluated arguments.
+pub(crate) fn call(ev: &mut Evaluator<'_>, name: &str, vals: Vec<Value>) -> Value {
+    if let Some(n) = validator_arity(name)
+        && vals.len() + 1 == n
+    {
+        return Value::Validator(Rc::new((Rc::from(name), vals)));
+    }
+    let mut a = Args {
+        ev,
+        name: name.to_string(),
+        vals,
+    };
+    let r = call_inner(&mut a, name);
+    match r {
+        Ok(v) | Err(v) => v,
+    }
+}
+
+fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
+    match name {
+        "len" => {
+            let v = a.get(0)?;
+            Ok(match v {
+                Value::String(s) => Value::int(s.len() as i64),
+                Value::Bytes(b) => Value::int(b.len() as i64),
+                Value::Vertex(w) => {
+                    let n = a.ev.regular_arcs(w).len();
+                    Value::int(n as i64)
+                }
+                v => {
+                    return Err(arg_err(
+                        "len",
+                        format!("invalid argument type {}", v.scalar_kind()),
+                    ));
+                }
+            })
+        }
+        "close" => {
+            let v = a.vals.first().cloned().unwrap_or(Value::Top);
+            match v {
+                Value::Vertex(w) => {
+                    let n = a.ev.new_vertex(None, None);
+                    a.ev.vertices[n].conjuncts.push(crate::eval::Conjunct {
+                        src: crate::eval::Src::Value(Value::Vertex(w)),
+                        env: None,
+                        closed: true,
+                    });
+                    Ok(a.ev.value_of(n))
+                }
+                v => Ok(v),
+            }
+        }
+        "and" => {
+            let items = a.list(0)?;
+            let n = a.ev.new_vertex(None, None);
+            for v in items {
+                a.ev.add_value(n, v);
+            }
+            Ok(a.ev.value_of(n))
+        }
+        "or" => {
+            let items = a.list(0)?;
+            if items.is_empty() {
+                return Ok(Value::err(ErrorCode::Eval, "empty list in call to or"));
+            }
+            let mut ds: Vec<Disjunct> = Vec::new();
+            for v in items {
+                match v {
+                    Value::Disjunction(d) => ds.extend(d.iter().cloned()),
+                    Value::Bottom(_) => {}
+                    v => ds.push(Disjunct {
+                        value: v,
+                        default: false,
+                    }),
+                }
+            }
+            Ok(match ds.len() {
+                0 => Value::err(ErrorCode::Eval, "empty disjunction"),
+                1 => ds.remove(0).value,
+                _ => Value::Disjunction(Rc::new(ds)),
+            })
+        }
+        "div" | "mod" | "quo" | "rem" => {
+            let x = a.get(0)?;
+            let y = a.get(1)?;
+            Ok(crate::eval::int_div(name, &x, &y))
+        }
+        "matchN" => {
+            let val = a.vals.first().cloned().unwrap_or(Value::Top);
+            let n = a.vals.get(1).cloned().unwrap_or(Value::Top);
+            let schemas = a.list(2)?;
+            let mut count = 0i64;
+            for s in schemas {
+                let w = a.ev.unify_copy(&val, s);
+                let ok = match a.ev.deep_error(w, 20) {
+                    None => true,
+                    Some(e) => e
+                        .as_error()
+                        .is_some_and(|e| e.code == ErrorCode::Incomplete),
+                };
+                if ok {
+                    count += 1;
+                }
+            }
+            let n = a.ev.default_of(n);
+            let r = crate::eval::unify_scalar(&n, &Value::int(count));
+            Ok(Value::Bool(!r.is_bottom()))
+        }
+        "matchIf" => {
+            let val = a.vals.first().cloned().unwrap_or(Value::Top);
+            let mut test = |s: Value| {
+                let w = a.ev.unify_copy(&val, s);
+                match a.ev.deep_error(w, 20) {
+                    None => true,
+                    Some(e) => e
+                        .as_error()
+                        .is_some_and(|e| e.code == ErrorCode::Incomplete),
+                }
+            };
+            let cond = a.vals.get(1).cloned().unwrap_or(Value::Top);
+            let then = a.vals.get(2).cloned().unwrap_or(Value::Top);
+            let els = a.vals.get(3).cloned().unwrap_or(Value::Top);
+            Ok(Value::Bool(if test(cond) { test(then) } else { test(els) }))
+        }
+        "error" => {
+            let msg = a.string(0).unwrap_or_else(|_| "error".into());
+            Ok(Value::err(ErrorCode::User, msg))
+        }
+        _ => {
+            let Some((pkg, f)) = name.rsplit_once('.') else {
+                return Err(Value::err(
+                    ErrorCode::Eval,
+                    format!("unknown builtin {name}"),
+                ));
+            };
+            match pkg {
+                "strings" => strings::call(a, f),
+                "list" => list::call(a, f),
+                "math" => math::call(a, f),
+                "struct" => structs::call(a, f),
+                "strconv" => strconv::call(a, f),
+                "regexp" => strings::call_regexp(a, f),
+                "encoding/json" => json::call(a, f),
+                _ => Err(Value::err(
+                    ErrorCode::Eval,
+                    format!("unknown builtin {name}"),
+                )),
+            }
+        }
+    }
+}
+
+/// An error for an unknown function of a package.
+pub(crate) fn unknown(a: &Args<'_, '_>) -> Value {
+    Value::err(ErrorCode::Eval, format!("undefined builtin {}", a.name))
+}

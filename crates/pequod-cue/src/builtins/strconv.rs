@@ -1,0 +1,74 @@
+//! The `strconv` package.
+
+use std::rc::Rc;
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+use num_bigint::BigInt;
+use num_traits::Num;
+
+use super::{Args, arg_err, unknown};
+use crate::value::Value;
+
+pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
+    Ok(match f {
+        "Itoa" => Value::String(Rc::from(a.int(0)?.to_string())),
+        "Atoi" => {
+            let x = a.string(0)?;
+            match BigInt::from_str(x.trim_start_matches('+')) {
+                Ok(n) => Value::Int(n),
+                Err(_) => {
+                    return Err(arg_err(
+                        &a.name,
+                        format!("strconv.Atoi: parsing {x:?}: invalid syntax"),
+                    ));
+                }
+            }
+        }
+        "FormatInt" => {
+            let n = a.int(0)?;
+            let base = a.small(1)?;
+            if !(2..=36).contains(&base) {
+                return Err(arg_err(&a.name, "invalid base"));
+            }
+            Value::String(Rc::from(n.to_str_radix(base as u32)))
+        }
+        "ParseInt" => {
+            let x = a.string(0)?;
+            let base = a.small(1)?;
+            let base = if base == 0 { 10 } else { base as u32 };
+            match BigInt::from_str_radix(&x, base) {
+                Ok(n) => Value::Int(n),
+                Err(_) => return Err(arg_err(&a.name, format!("parsing {x:?}: invalid syntax"))),
+            }
+        }
+        "ParseFloat" => {
+            let x = a.string(0)?;
+            match BigDecimal::from_str(&x) {
+                Ok(d) => Value::Float(d),
+                Err(_) => return Err(arg_err(&a.name, format!("parsing {x:?}: invalid syntax"))),
+            }
+        }
+        "ParseBool" => {
+            let x = a.string(0)?;
+            match x.as_str() {
+                "1" | "t" | "T" | "true" | "TRUE" | "True" => Value::Bool(true),
+                "0" | "f" | "F" | "false" | "FALSE" | "False" => Value::Bool(false),
+                _ => return Err(arg_err(&a.name, format!("parsing {x:?}: invalid syntax"))),
+            }
+        }
+        "FormatBool" => match a.vals.first().map(|v| a.ev.default_of(v.clone())) {
+            Some(Value::Bool(b)) => Value::String(Rc::from(b.to_string())),
+            _ => return Err(arg_err(&a.name, "expected bool")),
+        },
+        "Quote" => Value::String(Rc::from(crate::value::format::quote_str(&a.string(0)?))),
+        "Unquote" => {
+            let x = a.string(0)?;
+            match crate::parse_expr("unquote", &x) {
+                Ok(crate::ast::Expr::String(s)) if !s.is_bytes => Value::String(Rc::from(s.text())),
+                _ => return Err(arg_err(&a.name, "invalid syntax")),
+            }
+        }
+        _ => return Err(unknown(a)),
+    })
+}

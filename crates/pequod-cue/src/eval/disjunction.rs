@@ -1,0 +1,220 @@
+//! Disjunctions over struct values: trying each combination of disjuncts
+//! on a copy of the vertex, eliminating failures and duplicates.
+
+use super::{ArcType, Conjunct, Evaluator, Label, Src, State};
+use crate::value::{Disjunct, ErrorCode, VId, Value};
+
+/// Maximum number of disjunct combinations tried for one vertex.
+const MAX_DISJUNCTS: usize = 256;
+
+impl<'a> Evaluator<'a> {
+    /// Resolves the disjunctions `disj` of `v`, whose other conjuncts gave
+    /// the scalar `base` and the arcs already in `v`; `closed` says whether
+    /// the struct was closed.
+    pub(super) fn resolve_disjunctions(
+        &mut self,
+        v: VId,
+        disj: &[Value],
+        base: Value,
+        closed: bool,
+    ) {
+        let mut cands: Vec<(Vec<Value>, bool)> = vec![(Vec::new(), true)];
+        for d in disj {
+            let Value::Disjunction(ds) = d else { continue };
+            let has_default = ds.iter().any(|x| x.default);
+            let mut next = Vec::new();
+            for (c, def) in &cands {
+                for x in ds.iter() {
+                    let mut c2 = c.clone();
+                    c2.push(x.value.clone());
+                    next.push((c2, *def && (x.default || !has_default)));
+                }
+            }
+            if next.len() > MAX_DISJUNCTS {
+                self.vertices[v].value = Value::err(ErrorCode::Eval, "too many disjuncts");
+                return;
+            }
+            cands = next;
+        }
+        let struct_part = self.vertices[v].is_struct || self.vertices[v].is_list;
+        let parent = self.vertices[v].parent;
+        let label = self.vertices[v].label.clone();
+        let mut results: Vec<(VId, bool)> = Vec::new();
+        let mut first_err: Option<Value> = None;
+        let mut all_incomplete = true;
+        for (choice, def) in cands {
+            let w = self.new_vertex(parent, label.clone());
+            let allowed = self.vertices[v].allowed;
+            let arc_type = self.vertices[v].arc_type;
+            let mut conj: Vec<Conjunct<'a>> = Vec::new();
+            if !matches!(base, Value::Top) {
+                conj.push(Conjunct {
+                    src: Src::Value(base.clone()),
+                    env: None,
+                    closed: false,
+                });
+            }
+            for x in choice {
+                conj.push(Conjunct {
+                    src: Src::Value(x),
+                    env: None,
+                    closed: false,
+                });
+            }
+            if struct_part {
+                self.copy_arcs(v, w);
+            }
+            let wx = &mut self.vertices[w];
+            wx.conjuncts = conj;
+            wx.allowed = allowed;
+            wx.arc_type = arc_type;
+            wx.force_closed = closed;
+            wx.alias_of = Some(v);
+            self.eval_vertex(w);
+            if let Some(err) = self.deep_error(w, 3) {
+                if err
+                    .as_error()
+                    .is_some_and(|e| e.code != ErrorCode::Incomplete)
+                {
+                    all_incomplete = false;
+                }
+                if first_err.is_none() {
+                    first_err = Some(err);
+                }
+                continue;
+            }
+            let mut dup = false;
+            for (r, rdef) in results.iter_mut() {
+                let a = Value::Vertex(*r);
+                let b = Value::Vertex(w);
+                if self.values_equal(&a, &b) {
+                    *rdef |= def;
+                    dup = true;
+                    break;
+                }
+            }
+            if !dup {
+                results.push((w, def));
+            }
+        }
+        if results.is_empty() {
+            let msg = first_err
+                .as_ref()
+                .and_then(|e| e.as_error().map(|e| e.msg.clone()))
+                .unwrap_or_default();
+            let code = if all_incomplete {
+                ErrorCode::Incomplete
+            } else {
+                ErrorCode::Eval
+            };
+            self.vertices[v].value = Value::err(code, format!("empty disjunction: {msg}"));
+            return;
+        }
+        if results.len() == 1 {
+            let w = results[0].0;
+            self.adopt(v, w);
+            return;
+        }
+        let any_default = results.iter().any(|r| r.1);
+        let mut ds = Vec::new();
+        for (w, def) in results {
+            let value = self.value_of(w);
+            ds.push(Disjunct {
+                value,
+                default: def && any_default,
+            });
+        }
+        self.vertices[v].value = Value::Disjunction(std::rc::Rc::new(ds));
+        self.vertices[v].is_struct = false;
+        self.vertices[v].is_list = false;
+    }
+
+    /// A new vertex holding `val` (copying a struct's arcs rather than
+    /// re-evaluating its conjuncts) unified with `schema`.
+    pub(crate) fn unify_copy(&mut self, val: &Value, schema: Value) -> VId {
+        let w = self.new_vertex(None, None);
+        match val {
+            Value::Vertex(x) => {
+                let x = *x;
+                self.eval_vertex(x);
+                self.copy_arcs(x, w);
+                let base = self.vertices[x].value.clone();
+                if !matches!(base, Value::Top) {
+                    self.add_value(w, base);
+                }
+                if self.vertices[x].is_struct {
+                    self.add_value(w, Value::Top);
+                }
+            }
+            v => self.add_value(w, v.clone()),
+        }
+        self.add_value(w, schema);
+        w
+    }
+
+    /// Gives `w` fresh, unevaluated copies of the arcs of `v`.
+    pub(crate) fn copy_arcs(&mut self, v: VId, w: VId) {
+        let vx = &self.vertices[v];
+        let (is_struct, is_list) = (vx.is_struct, vx.is_list);
+        let arcs: Vec<(Label, VId)> = vx.arcs.iter().map(|(l, a)| (l.clone(), *a)).collect();
+        for (l, a) in arcs {
+            let n = self.arc_or_new(w, l);
+            let ax = self.vertices[a].clone();
+            let keep_err = ax.state == State::Done && ax.is_closedness_error();
+            let nx = &mut self.vertices[n];
+            nx.conjuncts = ax.conjuncts;
+            nx.order = ax.order;
+            nx.allowed = ax.allowed;
+            nx.arc_type = ax.arc_type;
+            if keep_err {
+                nx.value = ax.value;
+                nx.state = State::Done;
+            }
+        }
+        self.vertices[w].is_struct = is_struct;
+        self.vertices[w].is_list = is_list;
+    }
+
+    /// Makes `v` take the evaluated result of `w`.
+    pub(crate) fn adopt(&mut self, v: VId, w: VId) {
+        let wx = self.vertices[w].clone();
+        let vx = &mut self.vertices[v];
+        vx.value = wx.value;
+        vx.is_struct = wx.is_struct;
+        vx.is_list = wx.is_list;
+        vx.arcs = wx.arcs;
+        vx.closed = wx.closed;
+        vx.pending = wx.pending;
+    }
+
+    /// The first permanent error in `v` or its regular arcs (to `depth`).
+    pub(crate) fn deep_error(&mut self, v: VId, depth: usize) -> Option<Value> {
+        let val = self.value_of(v);
+        if val.is_bottom() {
+            return Some(val);
+        }
+        if depth == 0 {
+            return None;
+        }
+        let arcs: Vec<(Label, VId)> = self.vertices[v]
+            .arcs
+            .iter()
+            .map(|(l, a)| (l.clone(), *a))
+            .collect();
+        for (l, a) in arcs {
+            if matches!(l, Label::Hidden(_)) || l.is_def() {
+                continue;
+            }
+            if self.vertices[a].arc_type == ArcType::Optional {
+                continue;
+            }
+            if let Some(e) = self.deep_error(a, depth - 1)
+                && e.as_error()
+                    .is_some_and(|e| e.code != ErrorCode::Incomplete)
+            {
+                return Some(e);
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,675 @@
+//! Evaluation of expressions and resolution of references.
+
+use std::rc::Rc;
+
+use super::lit;
+use super::ops;
+use super::unify::{make_bound, scalar_eq};
+use super::{ArcType, Conjunct, EnvId, Evaluator, Frame, Label, MAX_DEPTH, Src, State};
+use crate::ast::{self, BinaryOp, UnaryOp};
+use crate::value::{BoundOp, Disjunct, ErrorCode, Kind, VId, Value};
+
+/// What a name resolves to.
+enum Resolved<'a> {
+    Arc(VId),
+    Value(Value),
+    Let(&'a ast::Expr, Option<EnvId>, usize),
+    Import(String),
+}
+
+/// Predeclared identifiers.
+fn predeclared(name: &str) -> Option<Value> {
+    Some(match name {
+        "int" => Value::kind(Kind::INT),
+        "float" => Value::kind(Kind::FLOAT),
+        "number" => Value::kind(Kind::NUMBER),
+        "string" => Value::kind(Kind::STRING),
+        "bytes" => Value::kind(Kind::BYTES),
+        "bool" => Value::kind(Kind::BOOL),
+        "len" | "close" | "and" | "or" | "div" | "mod" | "quo" | "rem" | "error" | "matchN"
+        | "matchIf" => Value::Builtin(Rc::from(name)),
+        "__no_sharing" => Value::Top,
+        _ => return None,
+    })
+}
+
+/// The local name of an import: the alias, or the last path element.
+pub(crate) fn import_name(spec: &ast::ImportSpec) -> String {
+    if let Some(a) = &spec.alias {
+        return a.name.clone();
+    }
+    let path = spec.path.text();
+    let path = path.split(':').next().unwrap_or("").to_string();
+    path.rsplit('/').next().unwrap_or("").to_string()
+}
+
+fn decl_key(d: &ast::Decl) -> usize {
+    d.span().start
+}
+
+impl<'a> Evaluator<'a> {
+    /// Looks a name up in the declarations of one struct or file.
+    fn lookup_decls(
+        &self,
+        decls: &'a [ast::Decl],
+        vertex: VId,
+        name: &str,
+        env: EnvId,
+        lets: bool,
+    ) -> Option<Resolved<'a>> {
+        for d in decls {
+            match d {
+                ast::Decl::Field(f) => {
+                    let label = match &f.label {
+                        ast::Label::Ident(i) => Some(Label::ident(&i.name)),
+                        ast::Label::String(s) => Some(Label::field(&s.text())),
+                        _ => None,
+                    };
+                    let arc = |l: &Label| self.vertices[vertex].arcs.get(l).copied();
+                    if let Some(l) = &label {
+                        let matches = match &f.label {
+                            ast::Label::Ident(i) => i.name == name,
+                            ast::Label::String(s) => s.text() == name,
+                            _ => false,
+                        };
+                        if matches && let Some(a) = arc(l) {
+                            return Some(Resolved::Arc(a));
+                        }
+                    }
+                    match &f.alias {
+                        Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
+                            if x.name == name =>
+                        {
+                            if let Some(a) = label.as_ref().and_then(arc) {
+                                return Some(Resolved::Arc(a));
+                            }
+                        }
+                        Some(ast::LabelAlias::PostfixPair(k, x)) => {
+                            if x.name == name
+                                && let Some(a) = label.as_ref().and_then(arc)
+                            {
+                                return Some(Resolved::Arc(a));
+                            }
+                            if k.name == name
+                                && let Some(l) = &label
+                            {
+                                return Some(Resolved::Value(label_value(l)));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                ast::Decl::Let(l) if lets && l.ident.name == name => {
+                    return Some(Resolved::Let(&l.expr, Some(env), decl_key(d)));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn resolve(&mut self, name: &str, env: Option<EnvId>) -> Option<Resolved<'a>> {
+        let mut cur = env;
+        while let Some(e) = cur {
+            let frame = self.envs[e].frame.clone();
+            match frame {
+                Frame::Struct { decls, vertex } => {
+                    if let Some(r) = self.lookup_decls(decls, vertex, name, e, true) {
+                        return Some(r);
+                    }
+                }
+                Frame::Package {
+                    files,
+                    file,
+                    vertex,
+                } => {
+                    for (i, f) in files.iter().enumerate() {
+                        if let Some(r) = self.lookup_decls(&f.decls, vertex, name, e, i == file) {
+                            return Some(r);
+                        }
+                    }
+                    if let Some(f) = files.get(file) {
+                        for imp in &f.imports {
+                            for spec in &imp.specs {
+                                if import_name(spec) == name {
+                                    return Some(Resolved::Import(spec.path.text()));
+                                }
+                            }
+                        }
+                    }
+                }
+                Frame::Bind { name: n, value } => {
+                    if n == name {
+                        return Some(Resolved::Value(value));
+                    }
+                }
+            }
+            cur = self.envs[e].parent;
+        }
+        None
+    }
+
+    /// The value of a vertex referred to, with cycle detection.
+    pub(crate) fn ref_value(&mut self, a: VId) -> Value {
+        if self.vertices[a].state == State::Evaluating {
+            self.last_ref = Some(a);
+            let x = &self.vertices[a];
+            if x.is_struct || x.is_list {
+                return Value::Vertex(a);
+            }
+            if x.value.is_concrete_scalar() {
+                return x.value.clone();
+            }
+            return self.speculate(a);
+        }
+        let v = self.value_of(a);
+        self.last_ref = Some(a);
+        v
+    }
+
+    /// Evaluates the expression conjuncts of a vertex that is in the middle
+    /// of its own evaluation (a reference cycle), hoping for a concrete
+    /// value; a cycle error otherwise.
+    fn speculate(&mut self, a: VId) -> Value {
+        let cycle = Value::err(ErrorCode::Cycle, "cycle detected");
+        if self.speculating.contains(&a) || self.speculating.len() > 8 {
+            return cycle;
+        }
+        self.speculating.push(a);
+        let conj = self.vertices[a].conjuncts.clone();
+        let mut acc = Value::Top;
+        for c in conj {
+            if let Src::Expr(e) = c.src {
+                let r = self.eval_expr(e, c.env);
+                let r = self.default_of(r);
+                if r.is_concrete_scalar() || matches!(r, Value::Constraint(_)) {
+                    acc = super::unify::unify_scalar(&acc, &r);
+                }
+            }
+        }
+        self.speculating.pop();
+        self.last_ref = Some(a);
+        if acc.is_concrete_scalar() { acc } else { cycle }
+    }
+
+    fn eval_ident(&mut self, i: &'a ast::Ident, env: Option<EnvId>) -> Value {
+        if i.name == "_" {
+            return Value::Top;
+        }
+        match self.resolve(&i.name, env) {
+            Some(Resolved::Arc(a)) => {
+                if self.vertices[a].arc_type == ArcType::Optional {
+                    let v = self.ref_value(a);
+                    if v.is_concrete_scalar() || v.is_bottom() {
+                        return v;
+                    }
+                    return Value::err(
+                        ErrorCode::Incomplete,
+                        format!("cannot reference optional field: {}", i.name),
+                    );
+                }
+                self.ref_value(a)
+            }
+            Some(Resolved::Value(Value::Vertex(w))) => self.ref_value(w),
+            Some(Resolved::Value(v)) => v,
+            Some(Resolved::Let(expr, lenv, key)) => {
+                let k = (lenv.unwrap_or(usize::MAX), key);
+                if let Some(v) = self.lets.get(&k) {
+                    return v.clone();
+                }
+                self.lets
+                    .insert(k, Value::err(ErrorCode::Cycle, "cycle in let"));
+                let v = self.eval_expr(expr, lenv);
+                self.lets.insert(k, v.clone());
+                v
+            }
+            Some(Resolved::Import(path)) => {
+                if crate::builtins::is_package(&path) {
+                    Value::Builtin(Rc::from(format!("pkg:{path}")))
+                } else {
+                    Value::err(ErrorCode::Eval, format!("package {path:?} not found"))
+                }
+            }
+            None => match predeclared(&i.name) {
+                Some(v) => v,
+                None => Value::err(ErrorCode::Eval, format!("reference {:?} not found", i.name)),
+            },
+        }
+    }
+
+    /// The default of a disjunction (unchanged if none or ambiguous).
+    pub(crate) fn default_of(&self, v: Value) -> Value {
+        match &v {
+            Value::Disjunction(d) => {
+                let defs: Vec<&Disjunct> = d.iter().filter(|x| x.default).collect();
+                match defs.len() {
+                    0 => v,
+                    1 => defs[0].value.clone(),
+                    _ => Value::Disjunction(Rc::new(
+                        defs.into_iter()
+                            .map(|x| Disjunct {
+                                value: x.value.clone(),
+                                default: false,
+                            })
+                            .collect(),
+                    )),
+                }
+            }
+            _ => v,
+        }
+    }
+
+    /// Looks up `label` in an evaluated value.
+    pub(crate) fn select(&mut self, base: Value, label: &Label) -> Value {
+        let base = self.default_of(base);
+        match base {
+            Value::Vertex(w) => {
+                self.eval_vertex(w);
+                if let Value::Bottom(_) = self.vertices[w].value {
+                    return self.vertices[w].value.clone();
+                }
+                match self.vertices[w].arcs.get(label).copied() {
+                    Some(a) => {
+                        if self.vertices[a].arc_type == ArcType::Optional {
+                            let v = self.ref_value(a);
+                            if v.is_concrete_scalar() || v.is_bottom() {
+                                return v;
+                            }
+                            return Value::err(
+                                ErrorCode::Incomplete,
+                                format!("cannot reference optional field: {label}"),
+                            );
+                        }
+                        self.ref_value(a)
+                    }
+                    None => {
+                        if let Label::Index(i) = label
+                            && self.vertices[w].is_list
+                        {
+                            let n = self.vertices[w].arcs.len();
+                            return Value::err(
+                                ErrorCode::Eval,
+                                format!("index out of range [{i}] with length {n}"),
+                            );
+                        }
+                        let code = if self.vertices[w].closed || self.vertices[w].is_list {
+                            ErrorCode::Eval
+                        } else {
+                            ErrorCode::Incomplete
+                        };
+                        Value::err(code, format!("undefined field: {label}"))
+                    }
+                }
+            }
+            Value::Builtin(ref name) if name.starts_with("pkg:") => {
+                let pkg = &name[4..];
+                match label.name() {
+                    Some(n) => {
+                        let pkg = pkg.to_string();
+                        crate::builtins::member(self, &pkg, n)
+                    }
+                    None => Value::err(ErrorCode::Eval, "invalid package selector"),
+                }
+            }
+            Value::Bottom(_) => base,
+            Value::Disjunction(_) | Value::Constraint(_) | Value::Top => Value::err(
+                ErrorCode::Incomplete,
+                format!("{base} is not concrete: cannot select {label}"),
+            ),
+            other => Value::err(
+                ErrorCode::Eval,
+                format!(
+                    "invalid selector {label} on {other} (type {})",
+                    other.scalar_kind()
+                ),
+            ),
+        }
+    }
+
+    /// Evaluates an expression to a value.
+    pub(crate) fn eval_expr(&mut self, e: &'a ast::Expr, env: Option<EnvId>) -> Value {
+        self.tick();
+        if self.exhausted() || self.depth > MAX_DEPTH {
+            return Value::err(ErrorCode::Eval, "evaluation limit exceeded");
+        }
+        self.depth += 1;
+        let v = self.eval_expr_inner(e, env);
+        self.depth -= 1;
+        v
+    }
+
+    fn new_lit_vertex(&mut self, e: &'a ast::Expr, env: Option<EnvId>) -> Value {
+        let w = self.new_vertex(None, None);
+        self.vertices[w].conjuncts.push(Conjunct {
+            src: Src::Expr(e),
+            env,
+            closed: false,
+        });
+        self.value_of(w)
+    }
+
+    fn eval_expr_inner(&mut self, e: &'a ast::Expr, env: Option<EnvId>) -> Value {
+        match e {
+            ast::Expr::Ident(i) => self.eval_ident(i, env),
+            ast::Expr::Null(_) => Value::Null,
+            ast::Expr::Bool(b, _) => Value::Bool(*b),
+            ast::Expr::Bottom(_) => {
+                Value::err(ErrorCode::User, "explicit error (_|_ literal) in source")
+            }
+            ast::Expr::Number(n) => lit::number(n),
+            ast::Expr::String(s) => {
+                if s.is_bytes {
+                    Value::Bytes(Rc::from(s.value.as_slice()))
+                } else {
+                    Value::String(Rc::from(s.text().as_str()))
+                }
+            }
+            ast::Expr::Interpolation(i) => self.interpolate(i, env),
+            ast::Expr::Struct(_) | ast::Expr::List(_) => self.new_lit_vertex(e, env),
+            ast::Expr::Postfix(ast::PostfixOp::Open, _, _) => self.new_lit_vertex(e, env),
+            ast::Expr::Paren(x, _) | ast::Expr::Alias(_, x, _) | ast::Expr::Postfix(_, x, _) => {
+                self.eval_expr(x, env)
+            }
+            ast::Expr::Selector(x, sel, _) => {
+                let base = self.eval_expr(x, env);
+                let label = match sel {
+                    ast::Selector::Ident(i) => Label::ident(&i.name),
+                    ast::Selector::String(s) => Label::field(&s.text()),
+                };
+                self.select(base, &label)
+            }
+            ast::Expr::Index(x, idx, _) => {
+                let base = self.eval_expr(x, env);
+                let i = self.eval_expr(idx, env);
+                let i = self.default_of(i);
+                let label = match &i {
+                    Value::Int(n) => match usize::try_from(n) {
+                        Ok(n) => Label::Index(n),
+                        Err(_) => {
+                            return Value::err(
+                                ErrorCode::Eval,
+                                format!("invalid index {n} (index must be non-negative)"),
+                            );
+                        }
+                    },
+                    Value::String(s) => Label::field(s),
+                    Value::Bottom(_) => return i,
+                    v if !v.is_concrete_scalar() => {
+                        return Value::err(
+                            ErrorCode::Incomplete,
+                            format!("non-concrete index {v}"),
+                        );
+                    }
+                    v => return Value::err(ErrorCode::Eval, format!("invalid index {v}")),
+                };
+                let base = self.default_of(base);
+                if let Value::Vertex(w) = base {
+                    self.eval_vertex(w);
+                    let is_list = self.vertices[w].is_list;
+                    if is_list != matches!(label, Label::Index(_)) {
+                        return Value::err(ErrorCode::Eval, format!("invalid index {i}"));
+                    }
+                }
+                self.select(base, &label)
+            }
+            ast::Expr::Slice(..) => Value::err(ErrorCode::Eval, "slices are not supported"),
+            ast::Expr::Call(f, args, _) => {
+                let fv = self.eval_expr(f, env);
+                let Value::Builtin(name) = fv else {
+                    if fv.is_bottom() {
+                        return fv;
+                    }
+                    return Value::err(ErrorCode::Eval, format!("cannot call non-function {fv}"));
+                };
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval_expr(a, env));
+                }
+                crate::builtins::call(self, &name, vals)
+            }
+            ast::Expr::Unary(op, x, _) => {
+                let v = self.eval_expr(x, env);
+                let bound = match op {
+                    UnaryOp::Default => return v,
+                    UnaryOp::Lt => Some(BoundOp::Lt),
+                    UnaryOp::Le => Some(BoundOp::Le),
+                    UnaryOp::Gt => Some(BoundOp::Gt),
+                    UnaryOp::Ge => Some(BoundOp::Ge),
+                    UnaryOp::Ne => Some(BoundOp::Ne),
+                    UnaryOp::Match => Some(BoundOp::Match),
+                    UnaryOp::NotMatch => Some(BoundOp::NotMatch),
+                    UnaryOp::Eq => None,
+                    _ => {
+                        let v = self.default_of(v);
+                        return ops::unary(*op, &v);
+                    }
+                };
+                let v = self.default_of(v);
+                match bound {
+                    Some(b) => make_bound(b, v),
+                    None => v,
+                }
+            }
+            ast::Expr::Binary(BinaryOp::Disjunction, ..) => self.eval_disjunction(e, env),
+            ast::Expr::Binary(BinaryOp::Unification, ..) => self.new_lit_vertex(e, env),
+            ast::Expr::Binary(op, l, r, _) => self.eval_binary(*op, l, r, env),
+            ast::Expr::Bad(_) => Value::err(ErrorCode::Eval, "invalid expression"),
+        }
+    }
+
+    fn eval_binary(
+        &mut self,
+        op: BinaryOp,
+        l: &'a ast::Expr,
+        r: &'a ast::Expr,
+        env: Option<EnvId>,
+    ) -> Value {
+        if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            let bottom_side = match (l, r) {
+                (ast::Expr::Bottom(_), x) | (x, ast::Expr::Bottom(_)) => Some(x),
+                _ => None,
+            };
+            if let Some(x) = bottom_side {
+                let v = self.eval_expr(x, env);
+                let is_bottom = match &v {
+                    Value::Bottom(_) => true,
+                    Value::Vertex(w) => self.vertices[*w].value.is_bottom(),
+                    _ => false,
+                };
+                return Value::Bool(is_bottom == (op == BinaryOp::Eq));
+            }
+        }
+        let a = self.eval_expr(l, env);
+        let a = self.default_of(a);
+        if let Value::Bottom(_) = a {
+            return a;
+        }
+        if (op == BinaryOp::And || op == BinaryOp::Or)
+            && let Value::Bool(x) = a
+        {
+            // Still evaluate the right side for CUE's strictness.
+            let b = self.eval_expr(r, env);
+            let b = self.default_of(b);
+            if let Value::Bool(y) = b {
+                return Value::Bool(if op == BinaryOp::And { x && y } else { x || y });
+            }
+            return ops::binary(op, &a, &b);
+        }
+        let b = self.eval_expr(r, env);
+        let b = self.default_of(b);
+        if let Value::Bottom(_) = b {
+            return b;
+        }
+        let non_concrete = |v: &Value| {
+            matches!(
+                v,
+                Value::Top | Value::Constraint(_) | Value::Disjunction(_) | Value::Validator(_)
+            )
+        };
+        if matches!((&a, &b), (Value::Vertex(_), _) | (_, Value::Vertex(_)))
+            && (non_concrete(&a) || non_concrete(&b))
+        {
+            let x = if non_concrete(&a) { &a } else { &b };
+            return Value::err(
+                ErrorCode::Incomplete,
+                format!("non-concrete value {x} in operand to {}", ops::op_str(op)),
+            );
+        }
+        match (&a, &b) {
+            (Value::Vertex(_), _) | (_, Value::Vertex(_)) => match op {
+                BinaryOp::Eq | BinaryOp::Ne => {
+                    if self.is_concrete(&a) && self.is_concrete(&b) {
+                        let eq = self.values_equal(&a, &b);
+                        Value::Bool(eq == (op == BinaryOp::Eq))
+                    } else if let Some(e) = [&a, &b].into_iter().find_map(|x| match x {
+                        Value::Vertex(w) => self.deep_error(*w, 20).filter(|e| {
+                            e.as_error()
+                                .is_some_and(|e| e.code != ErrorCode::Incomplete)
+                        }),
+                        _ => None,
+                    }) {
+                        e
+                    } else {
+                        Value::err(ErrorCode::Incomplete, "non-concrete value in comparison")
+                    }
+                }
+                _ => Value::err(
+                    ErrorCode::Eval,
+                    format!(
+                        "invalid operands {} and {} to '{}' (type {} and {})",
+                        self.display(&a),
+                        self.display(&b),
+                        ops::op_str(op),
+                        self.kind_of(&a),
+                        self.kind_of(&b)
+                    ),
+                ),
+            },
+            _ => ops::binary(op, &a, &b),
+        }
+    }
+
+    fn eval_disjunction(&mut self, e: &'a ast::Expr, env: Option<EnvId>) -> Value {
+        let mut elems: Vec<(&'a ast::Expr, bool)> = Vec::new();
+        fn flatten<'b>(e: &'b ast::Expr, out: &mut Vec<(&'b ast::Expr, bool)>) {
+            match e {
+                ast::Expr::Binary(BinaryOp::Disjunction, l, r, _) => {
+                    flatten(l, out);
+                    flatten(r, out);
+                }
+                ast::Expr::Unary(UnaryOp::Default, x, _) => out.push((x, true)),
+                _ => out.push((e, false)),
+            }
+        }
+        flatten(e, &mut elems);
+        let any_marked = elems.iter().any(|x| x.1);
+        let mut out: Vec<Disjunct> = Vec::new();
+        let mut first_err = None;
+        for (x, marked) in elems {
+            let v = self.eval_expr(x, env);
+            let parts: Vec<Disjunct> = match v {
+                Value::Disjunction(d) => {
+                    let inner_def = d.iter().any(|y| y.default);
+                    d.iter()
+                        .map(|y| Disjunct {
+                            value: y.value.clone(),
+                            default: if any_marked {
+                                marked && (y.default || !inner_def)
+                            } else {
+                                y.default
+                            },
+                        })
+                        .collect()
+                }
+                v => vec![Disjunct {
+                    value: v,
+                    default: marked,
+                }],
+            };
+            for p in parts {
+                if p.value.is_bottom() {
+                    if first_err.is_none() {
+                        first_err = Some(p.value);
+                    }
+                    continue;
+                }
+                if let Some(q) = out.iter_mut().find(|q| same_scalar(&q.value, &p.value)) {
+                    q.default |= p.default;
+                    continue;
+                }
+                out.push(p);
+            }
+        }
+        match out.len() {
+            0 => first_err.unwrap_or_else(|| Value::err(ErrorCode::Eval, "empty disjunction")),
+            1 => out.remove(0).value,
+            _ => Value::Disjunction(Rc::new(out)),
+        }
+    }
+
+    /// Evaluates an interpolated string.
+    pub(crate) fn interpolate(&mut self, i: &'a ast::Interpolation, env: Option<EnvId>) -> Value {
+        let mut buf: Vec<u8> = Vec::new();
+        for part in &i.parts {
+            match part {
+                ast::InterpPart::Text(t) => buf.extend_from_slice(t),
+                ast::InterpPart::Expr(x) => {
+                    let v = self.eval_expr(x, env);
+                    let v = self.default_of(v);
+                    match &v {
+                        Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                        Value::Bytes(b) => buf.extend_from_slice(b),
+                        Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                            buf.extend_from_slice(v.to_string().as_bytes())
+                        }
+                        Value::Bottom(_) => return v,
+                        Value::Null | Value::Vertex(_) | Value::Builtin(_) => {
+                            return Value::err(
+                                ErrorCode::Eval,
+                                format!(
+                                    "invalid interpolation: cannot use {} in interpolation",
+                                    self.display(&v)
+                                ),
+                            );
+                        }
+                        _ => {
+                            return Value::err(
+                                ErrorCode::Incomplete,
+                                format!("invalid interpolation: non-concrete value {v}"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if i.is_bytes {
+            Value::Bytes(Rc::from(buf))
+        } else {
+            Value::String(Rc::from(String::from_utf8_lossy(&buf).as_ref()))
+        }
+    }
+}
+
+/// The label as a value (for label aliases and `for k, v`).
+pub(crate) fn label_value(l: &Label) -> Value {
+    match l {
+        Label::Index(i) => Value::int(*i as i64),
+        Label::Field(n) | Label::Def(n) | Label::Hidden(n) => Value::String(n.clone()),
+    }
+}
+
+/// Equality of non-vertex values for deduplication.
+pub(crate) fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Vertex(x), Value::Vertex(y)) => x == y,
+        (Value::Constraint(_), Value::Constraint(_))
+        | (Value::Disjunction(_), Value::Disjunction(_)) => a.to_string() == b.to_string(),
+        (Value::Top, Value::Top) => true,
+        _ => {
+            a.is_concrete_scalar()
+                && b.is_concrete_scalar()
+                && a.scalar_kind() == b.scalar_kind()
+                && scalar_eq(a, b)
+        }
+    }
+}

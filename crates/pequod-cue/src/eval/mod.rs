@@ -1,0 +1,323 @@
+//! The evaluator: an arena of vertices (structs and lists under
+//! construction), lexical environments, and the unification of conjuncts.
+//!
+//! A vertex collects conjuncts: an expression with the environment it was
+//! written in. Evaluating a vertex expands struct literals into arcs (child
+//! vertices) without evaluating them; arcs are evaluated on demand, which
+//! gives CUE's lazy, order-independent semantics.
+
+mod compare;
+mod comprehension;
+mod disjunction;
+mod expr;
+mod label;
+pub(crate) mod lit;
+mod ops;
+mod unify;
+mod vertex;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use crate::ast;
+use crate::value::{Error, VId, Value};
+
+pub use label::Label;
+
+/// An index into the environment arena.
+pub(crate) type EnvId = usize;
+
+/// What an environment frame binds.
+#[derive(Debug, Clone)]
+pub(crate) enum Frame<'a> {
+    /// The declarations of a struct literal, resolved in `vertex`.
+    Struct { decls: &'a [ast::Decl], vertex: VId },
+    /// The files of a package: names declared in any file.
+    Package {
+        files: &'a [ast::File],
+        file: usize,
+        vertex: VId,
+    },
+    /// A single name (comprehension variable, pattern alias).
+    Bind { name: &'a str, value: Value },
+}
+
+/// An environment: a frame and its parent.
+#[derive(Debug, Clone)]
+pub(crate) struct Env<'a> {
+    pub(crate) parent: Option<EnvId>,
+    pub(crate) frame: Frame<'a>,
+}
+
+/// The source of a conjunct.
+#[derive(Debug, Clone)]
+pub(crate) enum Src<'a> {
+    /// An expression.
+    Expr(&'a ast::Expr),
+    /// A struct literal body (comprehension bodies).
+    Lit(&'a ast::StructLit),
+    /// The files of a package, the root of an evaluation.
+    Package(&'a [ast::File]),
+    /// An already evaluated value.
+    Value(Value),
+}
+
+/// One conjunct of a vertex.
+#[derive(Debug, Clone)]
+pub(crate) struct Conjunct<'a> {
+    pub(crate) src: Src<'a>,
+    pub(crate) env: Option<EnvId>,
+    /// Whether the conjunct comes from a definition (closed).
+    pub(crate) closed: bool,
+}
+
+/// The evaluation state of a vertex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Unevaluated,
+    Evaluating,
+    Done,
+}
+
+/// Whether a field is regular, optional (`?`) or required (`!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArcType {
+    /// `a: x`
+    Regular,
+    /// `a?: x`
+    Optional,
+    /// `a!: x`
+    Required,
+}
+
+/// A pattern constraint `[P]: V` recorded on a vertex.
+#[derive(Debug, Clone)]
+pub(crate) struct PatternC<'a> {
+    pub(crate) pattern: Value,
+    pub(crate) alias: Option<&'a str>,
+    /// `~(K, V)` / `~V` / `V=` aliases of the pattern field: label and field.
+    pub(crate) label_alias: Option<&'a str>,
+    pub(crate) field_alias: Option<&'a str>,
+    pub(crate) value: &'a ast::Expr,
+    pub(crate) env: Option<EnvId>,
+    pub(crate) closed: bool,
+}
+
+/// A struct, list or field under evaluation.
+#[derive(Debug, Clone)]
+pub(crate) struct Vertex<'a> {
+    pub(crate) parent: Option<VId>,
+    pub(crate) label: Option<Label>,
+    pub(crate) conjuncts: Vec<Conjunct<'a>>,
+    pub(crate) state: State,
+    /// The scalar part, a disjunction, or an error; `Top` for structs.
+    pub(crate) value: Value,
+    pub(crate) is_struct: bool,
+    pub(crate) is_list: bool,
+    pub(crate) arcs: IndexMap<Label, VId>,
+    pub(crate) arc_type: ArcType,
+    /// Whether a definition or `close()` closed this struct.
+    pub(crate) closed: bool,
+    /// Whether the field is allowed by a closed struct literal.
+    pub(crate) allowed: bool,
+    /// An error from a comprehension or pattern that makes it incomplete.
+    pub(crate) pending: Option<Rc<Error>>,
+    pub(crate) depth: usize,
+    /// Closed by the vertex this one is a disjunct of.
+    pub(crate) force_closed: bool,
+    /// The vertex this one is a disjunct candidate of.
+    pub(crate) alias_of: Option<VId>,
+    /// Sort key of the field: (struct literal, declaration index).
+    pub(crate) order: (u64, u32),
+}
+
+impl Vertex<'_> {
+    /// Whether a copied error arc is a closedness error to keep.
+    pub(crate) fn is_closedness_error(&self) -> bool {
+        self.value
+            .as_error()
+            .is_some_and(|e| e.msg.starts_with("field not allowed"))
+    }
+
+    fn new(parent: Option<VId>, label: Option<Label>, depth: usize) -> Self {
+        Vertex {
+            parent,
+            label,
+            conjuncts: Vec::new(),
+            state: State::Unevaluated,
+            value: Value::Top,
+            is_struct: false,
+            is_list: false,
+            arcs: IndexMap::new(),
+            arc_type: ArcType::Regular,
+            closed: false,
+            allowed: false,
+            pending: None,
+            depth,
+            force_closed: false,
+            alias_of: None,
+            order: (u64::MAX, 0),
+        }
+    }
+}
+
+/// Limits that keep evaluation of hostile input bounded.
+const MAX_DEPTH: usize = 300;
+const MAX_VERTEX_DEPTH: usize = 120;
+
+/// The evaluator of one program: vertex and environment arenas.
+#[derive(Debug)]
+pub struct Evaluator<'a> {
+    pub(crate) vertices: Vec<Vertex<'a>>,
+    pub(crate) envs: Vec<Env<'a>>,
+    pub(crate) lets: HashMap<(EnvId, usize), Value>,
+    pub(crate) depth: usize,
+    pub(crate) steps: u64,
+    pub(crate) budget: u64,
+    /// The vertex the last evaluated reference resolved to.
+    pub(crate) last_ref: Option<VId>,
+    /// Vertices whose conjuncts are being evaluated speculatively.
+    pub(crate) speculating: Vec<VId>,
+    /// Counter for field order keys.
+    order_seq: u64,
+    deadline: Option<std::time::Instant>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Creates an evaluator that gives up after `budget` steps.
+    pub fn new(budget: u64) -> Self {
+        Evaluator {
+            vertices: Vec::new(),
+            envs: Vec::new(),
+            lets: HashMap::new(),
+            depth: 0,
+            steps: 0,
+            budget,
+            last_ref: None,
+            speculating: Vec::new(),
+            order_seq: 0,
+            deadline: None,
+        }
+    }
+
+    /// Stops evaluation (as if the budget ran out) after `limit` wall time.
+    pub fn set_time_limit(&mut self, limit: std::time::Duration) {
+        self.deadline = std::time::Instant::now().checked_add(limit);
+    }
+
+    /// Counts one evaluation step, checking the deadline now and then.
+    pub(crate) fn tick(&mut self) {
+        self.steps += 1;
+        if self.steps.is_multiple_of(4096)
+            && let Some(d) = self.deadline
+            && std::time::Instant::now() > d
+        {
+            self.steps = self.budget.saturating_add(1);
+        }
+    }
+
+    /// Whether the step budget is exhausted.
+    pub fn exhausted(&self) -> bool {
+        self.steps > self.budget
+    }
+
+    pub(crate) fn new_vertex(&mut self, parent: Option<VId>, label: Option<Label>) -> VId {
+        let depth = parent.map_or(0, |p| self.vertices[p].depth + 1);
+        self.vertices.push(Vertex::new(parent, label, depth));
+        self.vertices.len() - 1
+    }
+
+    pub(crate) fn new_env(&mut self, parent: Option<EnvId>, frame: Frame<'a>) -> EnvId {
+        self.envs.push(Env { parent, frame });
+        self.envs.len() - 1
+    }
+
+    /// Creates the root vertex of a package and returns it.
+    pub(crate) fn root(&mut self, files: &'a [ast::File]) -> VId {
+        let v = self.new_vertex(None, None);
+        self.vertices[v].conjuncts.push(Conjunct {
+            src: Src::Package(files),
+            env: None,
+            closed: false,
+        });
+        v
+    }
+
+    /// Adds a value conjunct to a vertex not yet evaluated.
+    pub(crate) fn add_value(&mut self, v: VId, value: Value) {
+        self.vertices[v].conjuncts.push(Conjunct {
+            src: Src::Value(value),
+            env: None,
+            closed: false,
+        });
+    }
+
+    /// A fresh, increasing field order key.
+    pub(crate) fn next_order(&mut self) -> u64 {
+        self.order_seq += 1;
+        self.order_seq
+    }
+
+    /// The child of `v` at `label`, creating it (before evaluation only).
+    pub(crate) fn arc_or_new(&mut self, v: VId, label: Label) -> VId {
+        if let Some(&a) = self.vertices[v].arcs.get(&label) {
+            return a;
+        }
+        let a = self.new_vertex(Some(v), Some(label.clone()));
+        self.vertices[a].order = (self.next_order(), 0);
+        self.vertices[v].arcs.insert(label, a);
+        a
+    }
+
+    /// Evaluates `v` and returns its value: `Value::Vertex(v)` for structs
+    /// and lists, the scalar, disjunction or error otherwise.
+    pub fn value_of(&mut self, v: VId) -> Value {
+        self.eval_vertex(v);
+        let x = &self.vertices[v];
+        if let Value::Bottom(_) | Value::Disjunction(_) = x.value {
+            return x.value.clone();
+        }
+        if x.is_struct || x.is_list {
+            Value::Vertex(v)
+        } else {
+            x.value.clone()
+        }
+    }
+
+    /// The evaluated child of `v` named `label`, if any.
+    pub fn child(&mut self, v: VId, label: &Label) -> Option<VId> {
+        self.eval_vertex(v);
+        self.vertices[v].arcs.get(label).copied()
+    }
+
+    /// The path of a vertex as CUE prints it (`a.b[0]`).
+    pub fn path(&self, v: VId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = Some(v);
+        while let Some(c) = cur {
+            if let Some(l) = &self.vertices[c].label {
+                parts.push(l.clone());
+            }
+            cur = self.vertices[c].parent;
+        }
+        parts.reverse();
+        let mut s = String::new();
+        for l in parts {
+            match l {
+                Label::Index(i) => s.push_str(&format!("[{i}]")),
+                _ => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(&l.selector());
+                }
+            }
+        }
+        s
+    }
+}
+
+pub(crate) use ops::{binary as binary_op, int_div};
+pub(crate) use unify::{compare, to_decimal, unify_scalar};

@@ -1,0 +1,818 @@
+//! Evaluation of a vertex: expanding its conjuncts into arcs, applying
+//! pattern constraints, closedness, list lengths and field order
+//! (disjunctions are in [`super::disjunction`]).
+
+use std::collections::{HashSet, VecDeque};
+
+use super::unify::unify_scalar;
+use super::{
+    ArcType, Conjunct, EnvId, Evaluator, Frame, Label, MAX_DEPTH, MAX_VERTEX_DEPTH, PatternC, Src,
+    State,
+};
+use crate::ast;
+use crate::value::{ErrorCode, VId, Value};
+
+/// A list literal's contribution: its length and its ellipsis type.
+struct ListPart<'a> {
+    len: usize,
+    open: bool,
+    ty: Option<(&'a ast::Expr, Option<EnvId>, bool)>,
+}
+
+/// A field order key: (struct literal, declaration index).
+type OrderKey = (u64, u32);
+
+/// A comprehension waiting for the fields of its struct: where it was
+/// written, whether it is closed, and the order key of its position.
+type PendingComprehension<'a> = (&'a ast::Comprehension, Option<EnvId>, bool, OrderKey);
+
+/// How the declarations of one struct literal enter a vertex.
+#[derive(Clone, Copy)]
+struct DeclOrigin {
+    closed: bool,
+    /// The order key of the comprehension that produced the literal.
+    inherited: Option<OrderKey>,
+}
+
+/// Work state of one vertex evaluation.
+#[derive(Default)]
+struct Ctx<'a> {
+    base: Value,
+    disj: Vec<Value>,
+    comprehensions: Vec<PendingComprehension<'a>>,
+    /// The labels each struct literal declared, in order (field order).
+    orders: Vec<Vec<Label>>,
+    /// Field order keys of comprehension bodies: (body, env) to key.
+    comp_keys: Vec<(*const ast::StructLit, Option<EnvId>, (u64, u32))>,
+    patterns: Vec<PatternC<'a>>,
+    closed: bool,
+    open: bool,
+    real_struct: bool,
+    struct_seen: bool,
+    lists: Vec<ListPart<'a>>,
+    expanded: HashSet<VId>,
+    pending: Option<Value>,
+    validators: Vec<Value>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Evaluates a vertex (its own value and arcs, not the arcs' values).
+    pub(crate) fn eval_vertex(&mut self, v: VId) {
+        if self.vertices[v].state != State::Unevaluated {
+            return;
+        }
+        self.tick();
+        if self.exhausted() || self.depth > MAX_DEPTH {
+            self.vertices[v].value = Value::err(ErrorCode::Eval, "evaluation limit exceeded");
+            self.vertices[v].state = State::Done;
+            return;
+        }
+        if self.vertices[v].depth > MAX_VERTEX_DEPTH {
+            self.vertices[v].value = Value::err(
+                ErrorCode::Structural,
+                format!("structural cycle at {}", self.path(v)),
+            );
+            self.vertices[v].state = State::Done;
+            return;
+        }
+        self.depth += 1;
+        self.vertices[v].state = State::Evaluating;
+        let is_def = self.vertices[v].label.as_ref().is_some_and(Label::is_def);
+        let mut cx = Ctx {
+            closed: self.vertices[v].force_closed,
+            ..Ctx::default()
+        };
+        let mut queue: VecDeque<Conjunct<'a>> =
+            self.vertices[v].conjuncts.iter().cloned().collect();
+        // Literal scalars first: references in cycles can then see them.
+        queue.make_contiguous().sort_by_key(|c| match c.src {
+            Src::Expr(
+                ast::Expr::Number(_)
+                | ast::Expr::String(_)
+                | ast::Expr::Bool(..)
+                | ast::Expr::Null(_),
+            ) => 0,
+            _ => 1,
+        });
+        if is_def {
+            for c in queue.iter_mut() {
+                c.closed = true;
+            }
+        }
+        loop {
+            while let Some(c) = queue.pop_front() {
+                self.add_conjunct(v, c, &mut cx, &mut queue);
+                if self.exhausted() {
+                    break;
+                }
+            }
+            if cx.comprehensions.is_empty() || self.exhausted() {
+                break;
+            }
+            let comps = std::mem::take(&mut cx.comprehensions);
+            for (comp, env, closed, key) in comps {
+                let bodies = match self.comprehension(comp, env) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        if cx.pending.is_none() {
+                            cx.pending = Some(e);
+                        }
+                        continue;
+                    }
+                };
+                for (body, env) in bodies {
+                    cx.comp_keys.push((body as *const ast::StructLit, env, key));
+                    queue.push_back(Conjunct {
+                        src: Src::Lit(body),
+                        env,
+                        closed,
+                    });
+                }
+            }
+        }
+        let orders = std::mem::take(&mut cx.orders);
+        self.sort_arcs(v, &orders);
+        self.finish_lists(v, &mut cx);
+        self.apply_patterns(v, &cx);
+        self.check_closed(v, &mut cx);
+        if !cx.disj.is_empty() {
+            let base = std::mem::take(&mut cx.base);
+            let disj = std::mem::take(&mut cx.disj);
+            self.resolve_disjunctions(v, &disj, base, cx.closed && !cx.open);
+        } else {
+            self.finish_value(v, &mut cx);
+        }
+        self.vertices[v].state = State::Done;
+        let validators = std::mem::take(&mut cx.validators);
+        for val in &validators {
+            self.validate(v, val);
+        }
+        // A vertex that is only a validator keeps it as its value, so that
+        // references to it still validate.
+        let x = &self.vertices[v];
+        if matches!(x.value, Value::Top)
+            && !x.is_struct
+            && !x.is_list
+            && let Some(first) = validators.into_iter().next()
+        {
+            self.vertices[v].value = first;
+        }
+        self.depth -= 1;
+    }
+
+    fn finish_value(&mut self, v: VId, cx: &mut Ctx<'a>) {
+        let base = std::mem::take(&mut cx.base);
+        let x = &self.vertices[v];
+        let has_regular = x.arcs.keys().any(|l| l.is_regular());
+        let value = match &base {
+            Value::Bottom(_) => base,
+            Value::Top => match cx.pending.take() {
+                Some(p)
+                    if p.as_error()
+                        .is_some_and(|e| e.msg.starts_with("field not allowed")) =>
+                {
+                    p
+                }
+                Some(p) => {
+                    self.vertices[v].pending = p.as_error().cloned();
+                    Value::Top
+                }
+                None => Value::Top,
+            },
+            _ if x.is_list => Value::err(
+                ErrorCode::Eval,
+                format!(
+                    "conflicting values [...] and {base} (mismatched types list and {})",
+                    base.scalar_kind()
+                ),
+            ),
+            _ if cx.real_struct || has_regular => Value::err(
+                ErrorCode::Eval,
+                format!(
+                    "conflicting values {base} and {{...}} (mismatched types {} and struct)",
+                    base.scalar_kind()
+                ),
+            ),
+            _ => {
+                self.vertices[v].is_struct = false;
+                base
+            }
+        };
+        self.vertices[v].value = value;
+    }
+
+    fn add_conjunct(
+        &mut self,
+        v: VId,
+        c: Conjunct<'a>,
+        cx: &mut Ctx<'a>,
+        queue: &mut VecDeque<Conjunct<'a>>,
+    ) {
+        self.tick();
+        match c.src {
+            Src::Package(files) => {
+                for (i, f) in files.iter().enumerate() {
+                    let env = self.new_env(
+                        None,
+                        Frame::Package {
+                            files,
+                            file: i,
+                            vertex: v,
+                        },
+                    );
+                    let origin = DeclOrigin {
+                        closed: c.closed,
+                        inherited: None,
+                    };
+                    self.add_decls(v, &f.decls, Some(env), origin, cx, queue);
+                }
+            }
+            Src::Lit(lit) => {
+                let env = self.new_env(
+                    c.env,
+                    Frame::Struct {
+                        decls: &lit.decls,
+                        vertex: v,
+                    },
+                );
+                let inherited = cx
+                    .comp_keys
+                    .iter()
+                    .find(|(b, e, _)| std::ptr::eq(*b, lit) && *e == c.env)
+                    .map(|k| k.2);
+                let origin = DeclOrigin {
+                    closed: c.closed,
+                    inherited,
+                };
+                self.add_decls(v, &lit.decls, Some(env), origin, cx, queue);
+            }
+            Src::Value(val) => self.merge_value(v, val, c.closed, c.env, cx, queue),
+            Src::Expr(e) => match e {
+                ast::Expr::Struct(lit) => {
+                    let c2 = Conjunct {
+                        src: Src::Lit(lit),
+                        env: c.env,
+                        closed: c.closed,
+                    };
+                    self.add_conjunct(v, c2, cx, queue);
+                }
+                ast::Expr::Paren(x, _)
+                | ast::Expr::Alias(_, x, _)
+                | ast::Expr::Unary(ast::UnaryOp::Default, x, _) => {
+                    let c2 = Conjunct {
+                        src: Src::Expr(x),
+                        env: c.env,
+                        closed: c.closed,
+                    };
+                    self.add_conjunct(v, c2, cx, queue);
+                }
+                ast::Expr::Binary(ast::BinaryOp::Unification, l, r, _) => {
+                    for x in [l, r] {
+                        let c2 = Conjunct {
+                            src: Src::Expr(x),
+                            env: c.env,
+                            closed: c.closed,
+                        };
+                        self.add_conjunct(v, c2, cx, queue);
+                    }
+                }
+                ast::Expr::Postfix(ast::PostfixOp::Open, x, _) => {
+                    let val = self.eval_expr(x, c.env);
+                    if let Value::Vertex(w) = val {
+                        self.eval_vertex(w);
+                        let conj: Vec<Conjunct<'a>> = self.vertices[w].conjuncts.clone();
+                        if !conj.is_empty() && cx.expanded.insert(w) {
+                            for mut c2 in conj {
+                                c2.closed = false;
+                                self.add_conjunct(v, c2, cx, queue);
+                            }
+                            return;
+                        }
+                    }
+                    self.merge_value(v, val, c.closed, c.env, cx, queue);
+                }
+                ast::Expr::List(list) => {
+                    self.add_list(v, list, c.env, c.closed, cx);
+                }
+                ast::Expr::Ident(_) | ast::Expr::Selector(..) | ast::Expr::Index(..) => {
+                    self.last_ref = None;
+                    let val = self.eval_expr(e, c.env);
+                    let target = self.last_ref.take();
+                    match val {
+                        Value::Bottom(ref err) if err.code == ErrorCode::Cycle => {
+                            if target.is_some_and(|t| self.is_ancestor(t, v)) {
+                                cx.base = unify_scalar(
+                                    &cx.base,
+                                    &Value::err(
+                                        ErrorCode::Structural,
+                                        format!("structural cycle at {}", self.path(v)),
+                                    ),
+                                );
+                            }
+                        }
+                        _ => self.merge_value(v, val, c.closed, c.env, cx, queue),
+                    }
+                }
+                _ => {
+                    let val = self.eval_expr(e, c.env);
+                    self.merge_value(v, val, c.closed, c.env, cx, queue);
+                }
+            },
+        }
+    }
+
+    fn merge_value(
+        &mut self,
+        v: VId,
+        val: Value,
+        closed: bool,
+        env: Option<EnvId>,
+        cx: &mut Ctx<'a>,
+        queue: &mut VecDeque<Conjunct<'a>>,
+    ) {
+        let _ = env;
+        match val {
+            Value::Vertex(w) => {
+                if !cx.expanded.insert(w) {
+                    return;
+                }
+                if self.is_ancestor(w, v) {
+                    cx.base = unify_scalar(
+                        &cx.base,
+                        &Value::err(
+                            ErrorCode::Structural,
+                            format!("structural cycle at {}", self.path(v)),
+                        ),
+                    );
+                    return;
+                }
+                self.eval_vertex(w);
+                let wx = &self.vertices[w];
+                let closed = closed || wx.closed || wx.label.as_ref().is_some_and(Label::is_def);
+                if wx.conjuncts.is_empty()
+                    || wx.state == State::Done && !wx.is_struct && !wx.is_list
+                {
+                    // A synthetic vertex (builtin result): copy its arcs.
+                    if wx.conjuncts.is_empty() {
+                        let arcs: Vec<(Label, VId)> =
+                            wx.arcs.iter().map(|(l, a)| (l.clone(), *a)).collect();
+                        let is_list = wx.is_list;
+                        let is_struct = wx.is_struct;
+                        let value = wx.value.clone();
+                        for (l, a) in arcs {
+                            let av = self.value_of(a);
+                            let n = self.arc_or_new(v, l);
+                            self.vertices[n].conjuncts.push(Conjunct {
+                                src: Src::Value(av),
+                                env: None,
+                                closed,
+                            });
+                            self.vertices[n].allowed = true;
+                            self.vertices[n].arc_type = ArcType::Regular;
+                        }
+                        if is_list {
+                            let len = self.vertices[w].arcs.len();
+                            self.vertices[v].is_list = true;
+                            cx.lists.push(ListPart {
+                                len,
+                                open: false,
+                                ty: None,
+                            });
+                        }
+                        if is_struct {
+                            self.vertices[v].is_struct = true;
+                            cx.struct_seen = true;
+                            cx.real_struct = true;
+                        }
+                        if !matches!(value, Value::Top) {
+                            cx.base = unify_scalar(&cx.base, &value);
+                        }
+                        return;
+                    }
+                    let value = wx.value.clone();
+                    self.merge_value(v, value, closed, None, cx, queue);
+                    return;
+                }
+                let conj: Vec<Conjunct<'a>> = wx.conjuncts.clone();
+                for mut c in conj {
+                    c.closed |= closed;
+                    self.add_conjunct(v, c, cx, queue);
+                }
+            }
+            Value::Disjunction(_) => {
+                cx.disj.push(val);
+            }
+            Value::Validator(_) => {
+                cx.validators.push(val);
+            }
+            other => {
+                cx.base = unify_scalar(&cx.base, &other);
+                if cx.base.is_concrete_scalar() {
+                    self.vertices[v].value = cx.base.clone();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_ancestor(&self, w: VId, v: VId) -> bool {
+        let mut cur = self.vertices[v].parent;
+        while let Some(c) = cur {
+            if c == w || self.vertices[c].alias_of == Some(w) {
+                return true;
+            }
+            cur = self.vertices[c].parent;
+        }
+        false
+    }
+
+    fn add_decls(
+        &mut self,
+        v: VId,
+        decls: &'a [ast::Decl],
+        env: Option<EnvId>,
+        origin: DeclOrigin,
+        cx: &mut Ctx<'a>,
+        queue: &mut VecDeque<Conjunct<'a>>,
+    ) {
+        let DeclOrigin { closed, inherited } = origin;
+        self.vertices[v].is_struct = true;
+        cx.struct_seen = true;
+        let has_embed = decls
+            .iter()
+            .any(|d| matches!(d, ast::Decl::Embed(_) | ast::Decl::Comprehension(_)));
+        if !has_embed {
+            cx.real_struct = true;
+        }
+        if closed {
+            cx.closed = true;
+        }
+        let lit_seq = self.next_order();
+        let mut declared: Vec<Label> = Vec::new();
+        for (i, d) in decls.iter().enumerate() {
+            match d {
+                ast::Decl::Field(f) => {
+                    if let ast::Label::Pattern(p) = &f.label {
+                        let pattern = self.eval_expr(&p.expr, env);
+                        let named = |i: &'a ast::Ident| (i.name != "_").then_some(i.name.as_str());
+                        let (label_alias, field_alias) = match &f.alias {
+                            Some(ast::LabelAlias::PostfixPair(k, x)) => (named(k), named(x)),
+                            Some(ast::LabelAlias::Postfix(x) | ast::LabelAlias::Prefix(x)) => {
+                                (None, named(x))
+                            }
+                            None => (None, None),
+                        };
+                        cx.patterns.push(PatternC {
+                            pattern,
+                            label_alias,
+                            field_alias,
+                            alias: p.alias.as_ref().map(|a| a.name.as_str()),
+                            value: &f.value,
+                            env,
+                            closed,
+                        });
+                        continue;
+                    }
+                    let label = match self.label_of(&f.label, env) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            if cx.pending.is_none() {
+                                cx.pending = Some(e);
+                            }
+                            continue;
+                        }
+                    };
+                    declared.push(label.clone());
+                    let a = self.arc_or_new(v, label.clone());
+                    let key = inherited.unwrap_or((lit_seq, i as u32));
+                    let ax = &mut self.vertices[a];
+                    if key < ax.order {
+                        ax.order = key;
+                    }
+                    ax.conjuncts.push(Conjunct {
+                        src: Src::Expr(&f.value),
+                        env,
+                        closed: closed || label.is_def(),
+                    });
+                    if closed || has_embed {
+                        ax.allowed = true;
+                    }
+                    let t = match f.constraint {
+                        ast::Constraint::Regular => ArcType::Regular,
+                        ast::Constraint::Optional => ArcType::Optional,
+                        ast::Constraint::Required => ArcType::Required,
+                    };
+                    if ax.conjuncts.len() == 1 {
+                        ax.arc_type = t;
+                    } else {
+                        ax.arc_type = match (ax.arc_type, t) {
+                            (ArcType::Regular, _) | (_, ArcType::Regular) => ArcType::Regular,
+                            (ArcType::Required, _) | (_, ArcType::Required) => ArcType::Required,
+                            _ => ArcType::Optional,
+                        };
+                    }
+                }
+                ast::Decl::Embed(e) => queue.push_back(Conjunct {
+                    src: Src::Expr(&e.expr),
+                    env,
+                    closed,
+                }),
+                ast::Decl::Comprehension(c) => {
+                    let key = inherited.unwrap_or((lit_seq, i as u32));
+                    cx.comprehensions.push((c, env, closed, key));
+                }
+                ast::Decl::Ellipsis(_) => {
+                    cx.open = true;
+                }
+                ast::Decl::Let(_) | ast::Decl::Attribute(_) | ast::Decl::Bad(_) => {}
+            }
+        }
+        if declared.len() > 1 {
+            cx.orders.push(declared);
+        }
+    }
+
+    /// The label of a non-pattern field.
+    pub(crate) fn label_of(
+        &mut self,
+        l: &'a ast::Label,
+        env: Option<EnvId>,
+    ) -> Result<Label, Value> {
+        match l {
+            ast::Label::Ident(i) => Ok(Label::ident(&i.name)),
+            ast::Label::String(s) => Ok(Label::field(&s.text())),
+            ast::Label::Interpolation(_) | ast::Label::Dynamic(..) => {
+                let val = match l {
+                    ast::Label::Interpolation(i) => self.interpolate(i, env),
+                    ast::Label::Dynamic(e, _) => self.eval_expr(e, env),
+                    _ => Value::Top,
+                };
+                match self.default_of(val) {
+                    Value::String(s) => Ok(Label::field(&s)),
+                    Value::Bottom(e) => Err(Value::Bottom(e)),
+                    v if v.is_concrete_scalar() => Err(Value::err(
+                        ErrorCode::Eval,
+                        format!("invalid label type {}", v.scalar_kind()),
+                    )),
+                    v => Err(Value::err(
+                        ErrorCode::Incomplete,
+                        format!("invalid non-concrete label {v}"),
+                    )),
+                }
+            }
+            ast::Label::Pattern(_) => Err(Value::err(ErrorCode::Eval, "unexpected pattern")),
+        }
+    }
+
+    fn add_list(
+        &mut self,
+        v: VId,
+        list: &'a ast::ListLit,
+        env: Option<EnvId>,
+        closed: bool,
+        cx: &mut Ctx<'a>,
+    ) {
+        self.vertices[v].is_list = true;
+        let mut i = 0usize;
+        for el in &list.elems {
+            match el {
+                ast::ListElem::Expr(e) => {
+                    let a = self.arc_or_new(v, Label::Index(i));
+                    self.vertices[a].conjuncts.push(Conjunct {
+                        src: Src::Expr(e),
+                        env,
+                        closed,
+                    });
+                    self.vertices[a].allowed = true;
+                    i += 1;
+                }
+                ast::ListElem::Comprehension(c) => {
+                    let bodies = match self.comprehension(c, env) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            if cx.pending.is_none() {
+                                cx.pending = Some(e);
+                            }
+                            continue;
+                        }
+                    };
+                    for (body, benv) in bodies {
+                        let a = self.arc_or_new(v, Label::Index(i));
+                        self.vertices[a].conjuncts.push(Conjunct {
+                            src: Src::Lit(body),
+                            env: benv,
+                            closed,
+                        });
+                        self.vertices[a].allowed = true;
+                        i += 1;
+                    }
+                }
+            }
+        }
+        let (open, ty) = match &list.ellipsis {
+            None => (false, None),
+            Some(el) => (true, el.ty.as_deref().map(|t| (t, env, closed))),
+        };
+        cx.lists.push(ListPart { len: i, open, ty });
+    }
+
+    fn finish_lists(&mut self, v: VId, cx: &mut Ctx<'a>) {
+        if cx.lists.is_empty() {
+            return;
+        }
+        let n = self.vertices[v]
+            .arcs
+            .keys()
+            .filter(|l| matches!(l, Label::Index(_)))
+            .count();
+        for part in &cx.lists {
+            if !part.open && part.len != n {
+                let other = cx
+                    .lists
+                    .iter()
+                    .map(|p| p.len)
+                    .find(|&l| l != part.len)
+                    .unwrap_or(n);
+                cx.base = unify_scalar(
+                    &cx.base,
+                    &Value::err(
+                        ErrorCode::Eval,
+                        format!("incompatible list lengths ({} and {})", part.len, other),
+                    ),
+                );
+                return;
+            }
+        }
+        for part in &cx.lists {
+            if let Some((ty, env, closed)) = part.ty {
+                for i in part.len..n {
+                    if let Some(&a) = self.vertices[v].arcs.get(&Label::Index(i)) {
+                        self.vertices[a].conjuncts.push(Conjunct {
+                            src: Src::Expr(ty),
+                            env,
+                            closed,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_patterns(&mut self, v: VId, cx: &Ctx<'a>) {
+        if cx.patterns.is_empty() {
+            return;
+        }
+        let arcs: Vec<(Label, VId)> = self.vertices[v]
+            .arcs
+            .iter()
+            .map(|(l, a)| (l.clone(), *a))
+            .collect();
+        for (label, a) in arcs {
+            let Label::Field(name) = &label else { continue };
+            let lv = Value::String(name.clone());
+            for p in &cx.patterns {
+                if !self.matches_pattern(&p.pattern, &lv) {
+                    continue;
+                }
+                let mut env = p.env;
+                for n in [p.alias, p.label_alias].into_iter().flatten() {
+                    env = Some(self.new_env(
+                        env,
+                        Frame::Bind {
+                            name: n,
+                            value: lv.clone(),
+                        },
+                    ));
+                }
+                if let Some(n) = p.field_alias {
+                    env = Some(self.new_env(
+                        env,
+                        Frame::Bind {
+                            name: n,
+                            value: Value::Vertex(a),
+                        },
+                    ));
+                }
+                let ax = &mut self.vertices[a];
+                ax.conjuncts.push(Conjunct {
+                    src: Src::Expr(p.value),
+                    env,
+                    closed: p.closed,
+                });
+                if p.closed {
+                    ax.allowed = true;
+                }
+            }
+        }
+    }
+
+    /// Whether a label value matches a pattern constraint.
+    pub(crate) fn matches_pattern(&mut self, pattern: &Value, label: &Value) -> bool {
+        match pattern {
+            Value::Disjunction(d) => d.iter().any(|x| {
+                let x = x.value.clone();
+                self.matches_pattern(&x, label)
+            }),
+            Value::Vertex(_) => false,
+            p => !unify_scalar(p, label).is_bottom(),
+        }
+    }
+
+    fn check_closed(&mut self, v: VId, cx: &mut Ctx<'a>) {
+        let closed = cx.closed && !cx.open;
+        self.vertices[v].closed = closed;
+        if !closed {
+            return;
+        }
+        let arcs: Vec<(Label, VId)> = self.vertices[v]
+            .arcs
+            .iter()
+            .map(|(l, a)| (l.clone(), *a))
+            .collect();
+        for (label, a) in arcs {
+            if !label.is_regular() || self.vertices[a].allowed {
+                continue;
+            }
+            let err = Value::err(ErrorCode::Eval, format!("field not allowed: {label}"));
+            let ax = &mut self.vertices[a];
+            ax.value = err.clone();
+            ax.state = State::Done;
+            ax.arc_type = ArcType::Regular;
+            if cx.pending.is_none() {
+                cx.pending = Some(err);
+            }
+        }
+    }
+
+    /// Orders the fields of a struct: a topological sort of the orders in
+    /// which each struct literal declared them, ties (and cycles) broken by
+    /// where each field was first declared.
+    fn sort_arcs(&mut self, v: VId, orders: &[Vec<Label>]) {
+        if self.vertices[v].is_list || self.vertices[v].arcs.len() < 2 {
+            return;
+        }
+        let arcs = std::mem::take(&mut self.vertices[v].arcs);
+        let labels: Vec<Label> = arcs.keys().cloned().collect();
+        let first: Vec<(u64, u32)> = arcs.values().map(|a| self.vertices[*a].order).collect();
+        let index: std::collections::HashMap<&Label, usize> =
+            labels.iter().enumerate().map(|(i, l)| (l, i)).collect();
+        let n = labels.len();
+        let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut indeg = vec![0usize; n];
+        let mut seen = std::collections::HashSet::new();
+        for o in orders {
+            for w in o.windows(2) {
+                if let (Some(&a), Some(&b)) = (index.get(&w[0]), index.get(&w[1]))
+                    && a != b
+                    && seen.insert((a, b))
+                {
+                    succ[a].push(b);
+                    indeg[b] += 1;
+                }
+            }
+        }
+        let mut done = vec![false; n];
+        let mut sorted = indexmap::IndexMap::with_capacity(n);
+        while sorted.len() < n {
+            let pick = (0..n)
+                .filter(|&i| !done[i] && indeg[i] == 0)
+                .min_by_key(|&i| first[i])
+                .or_else(|| (0..n).filter(|&i| !done[i]).min_by_key(|&i| first[i]));
+            let Some(pick) = pick else { break };
+            done[pick] = true;
+            for &b in &succ[pick] {
+                indeg[b] = indeg[b].saturating_sub(1);
+            }
+            if let Some(a) = arcs.get(&labels[pick]) {
+                sorted.insert(labels[pick].clone(), *a);
+            }
+        }
+        self.vertices[v].arcs = sorted;
+    }
+
+    /// Applies a validator to the evaluated value of `v`.
+    fn validate(&mut self, v: VId, validator: &Value) {
+        let Value::Validator(f) = validator else {
+            return;
+        };
+        let val = self.value_of(v);
+        if val.is_bottom() || matches!(val, Value::Disjunction(_)) {
+            return;
+        }
+        let mut args = vec![val.clone()];
+        args.extend(f.1.iter().cloned());
+        let r = crate::builtins::call(self, &f.0, args);
+        let err = match r {
+            Value::Bool(true) => return,
+            Value::Bool(false) => {
+                let d = self.display(&val);
+                Value::err(
+                    ErrorCode::Eval,
+                    format!("invalid value {d} (does not satisfy {validator})"),
+                )
+            }
+            Value::Bottom(e) if e.code != ErrorCode::Incomplete => Value::Bottom(e),
+            _ => return,
+        };
+        self.vertices[v].value = err;
+    }
+}
