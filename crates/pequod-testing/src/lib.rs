@@ -14,7 +14,9 @@ pub mod fixtures;
 mod harness;
 mod kubectl;
 mod names;
+mod oracle;
 
 pub use cluster::{Backend, KUBE_APISERVER_KUBECONFIG_ENV, TestCluster};
 pub use error::Error;
 pub use names::unique_name;
+pub use oracle::cue_oracle;

@@ -22,6 +22,11 @@ pub(crate) enum Command {
     },
     /// Run the operator against a cluster (KUBECONFIG, or in-cluster config).
     Run(RunArgs),
+    /// Render an instance through a platform module and print its ResourceGraph (no cluster needed).
+    Render(RenderArgs),
+    /// Evaluate CUE like the official `cue` command.
+    #[command(subcommand)]
+    Cue(CueCommand),
     /// Print a ResourceGraph's dependency graph as Mermaid or Graphviz DOT, by wave.
     Graph {
         /// The ResourceGraph YAML file (`-` for standard input).
@@ -107,6 +112,52 @@ pub(crate) struct LoggingArgs {
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     pequod_engine::duration::parse(text)
         .ok_or_else(|| format!("{text:?} is not a duration like 15s or 1m30s"))
+}
+
+/// Flags of `pequod render`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RenderArgs {
+    /// A module directory, or the name of a bundled module (e.g. webservice).
+    #[arg(long, value_name = "DIR|NAME")]
+    pub(crate) module: String,
+    /// The instance YAML (`-` for standard input).
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub(crate) file: std::path::PathBuf,
+    /// An API group the cluster serves, for `context.capabilities` (repeatable).
+    #[arg(long = "capability", value_name = "GROUP")]
+    pub(crate) capabilities: Vec<String>,
+    /// YAML map of node id to live object, for `observed`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) observed: Option<std::path::PathBuf>,
+}
+
+/// `pequod cue …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CueCommand {
+    /// Export concrete values as JSON or YAML, like `cue export`.
+    Export(CueExportArgs),
+}
+
+/// Flags of `pequod cue export`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CueExportArgs {
+    /// CUE files, or directories whose .cue files form one package (default: .).
+    pub(crate) inputs: Vec<std::path::PathBuf>,
+    /// Export only this field path (e.g. `resources.deployment`).
+    #[arg(short = 'e', long = "expression", value_name = "PATH")]
+    pub(crate) expression: Option<String>,
+    /// Output format.
+    #[arg(long = "out", value_enum, default_value_t = CueOut::Json)]
+    pub(crate) out: CueOut,
+}
+
+/// `--out` of `pequod cue export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CueOut {
+    /// JSON, indented as `cue export` prints it.
+    Json,
+    /// YAML.
+    Yaml,
 }
 
 /// How `pequod graph` prints.

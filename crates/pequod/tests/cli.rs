@@ -118,3 +118,39 @@ fn graph_reports_cycles() {
     assert!(!ok);
     assert!(err.contains("dependency cycle: a → b → a"), "{err}");
 }
+
+const WEBSERVICE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/webservice.yaml"
+);
+
+#[test]
+fn render_prints_the_resource_graph() {
+    let (ok, yaml, err) = pequod(&["render", "--module", "webservice", "-f", WEBSERVICE]);
+    assert!(ok, "{err}");
+    let graph: pequod_api::ResourceGraph = serde_yaml::from_str(&yaml).unwrap();
+    let ids: Vec<&str> = graph.spec.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["serviceAccount", "deployment", "service", "ingress"]);
+    assert_eq!(
+        graph.metadata.labels.unwrap()["pequod.io/transform"],
+        "webservice"
+    );
+    assert_eq!(graph.spec.nodes[1].object["spec"]["replicas"], 3);
+    // The same from the module's directory.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../modules/webservice");
+    let (ok, from_dir, _) = pequod(&["render", "--module", dir, "-f", WEBSERVICE]);
+    assert!(ok);
+    assert_eq!(from_dir, yaml);
+}
+
+#[test]
+fn render_refuses_policy_violations() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/latest.yaml");
+    let (ok, out, err) = pequod(&["render", "--module", "webservice", "-f", file]);
+    assert!(!ok);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("policy violations:") && err.contains(":latest tag"),
+        "{err}"
+    );
+}

@@ -9,26 +9,13 @@
     reason = "a test fails by panicking"
 )]
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../modules");
 
-/// The official `cue`: `$PEQUOD_CUE_ORACLE`, else the one `cargo xtask test`
-/// installs under `~/.cache/pequod/bin`, else `cue` on the PATH.
-fn oracle() -> PathBuf {
-    if let Some(path) = std::env::var_os("PEQUOD_CUE_ORACLE") {
-        return PathBuf::from(path);
-    }
-    let cached = std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/pequod/bin/cue"));
-    cached
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from("cue"))
-}
-
 #[test]
 fn modules_render_their_golden_outputs() {
-    let cue = oracle();
+    let cue = pequod_testing::cue_oracle();
     let version = Command::new(&cue)
         .arg("version")
         .output()

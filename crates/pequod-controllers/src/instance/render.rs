@@ -1,0 +1,301 @@
+//! One render: the module unified with `input`, `context` and `observed`,
+//! read back as policy violations, graph nodes and projected status.
+
+use pequod_api::Node;
+use pequod_cue::value::ErrorCode;
+use pequod_cue::{Compiled, Instance};
+use serde_json::{Map, Value, json};
+
+use crate::modules::Module;
+
+/// What Pequod injects into a module.
+#[derive(Debug, Clone, Default)]
+pub struct RenderInput {
+    /// The instance (`metadata` and `spec` are used).
+    pub instance: Value,
+    /// API groups the cluster serves (`context.capabilities`).
+    pub capabilities: Vec<String>,
+    /// The cluster's name (`context.clusterName`).
+    pub cluster_name: String,
+    /// Live objects of nodes already applied, by node id (`observed`).
+    pub observed: Map<String, Value>,
+}
+
+/// What a module made of an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// The module's policy failures; non-empty blocks the apply.
+    pub violations: Vec<String>,
+    /// The graph's nodes, in the order the module declares them.
+    pub nodes: Vec<Node>,
+    /// Nodes that cannot be rendered yet (they refer to `observed` values
+    /// that do not exist yet), with the reason.
+    pub pending: Vec<(String, String)>,
+    /// The module's `status`, to project into the instance.
+    pub status: Option<Value>,
+}
+
+/// A module that does not compile or does not render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The module's sources do not parse.
+    #[error("{module} does not compile: {message}")]
+    Compile {
+        /// Where the module came from.
+        module: String,
+        /// The parser's errors, with file:line:col.
+        message: String,
+    },
+    /// Unification failed, or a required value is not concrete.
+    #[error("{module}: {message}")]
+    Render {
+        /// Where the module came from.
+        module: String,
+        /// The CUE error, with its path.
+        message: String,
+    },
+}
+
+/// A module compiled once, rendered for many instances.
+pub struct CompiledModule {
+    origin: String,
+    compiled: Compiled,
+}
+
+impl CompiledModule {
+    /// Parses the module's package files.
+    pub fn compile(module: &Module) -> Result<Self, RenderError> {
+        let files: Vec<(&str, &str)> = module.package_files().collect();
+        let compiled = Compiled::from_sources(&files).map_err(|e| RenderError::Compile {
+            module: module.origin.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            origin: module.origin.clone(),
+            compiled,
+        })
+    }
+
+    /// Renders one instance.
+    pub fn render(&self, input: &RenderInput) -> Result<Rendered, RenderError> {
+        let metadata = input
+            .instance
+            .get("metadata")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let mut injected_metadata = Map::new();
+        for key in ["name", "namespace", "labels", "annotations"] {
+            if let Some(v) = metadata.get(key) {
+                injected_metadata.insert(key.to_owned(), v.clone());
+            }
+        }
+        let spec = input
+            .instance
+            .get("spec")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let inject = [
+            (
+                "input",
+                json!({"metadata": injected_metadata, "spec": spec}),
+            ),
+            (
+                "context",
+                json!({
+                    "capabilities": input.capabilities,
+                    "clusterName": input.cluster_name,
+                    "pequodVersion": env!("CARGO_PKG_VERSION"),
+                }),
+            ),
+            ("observed", Value::Object(input.observed.clone())),
+        ];
+        let mut instance = self.compiled.eval_with(&inject);
+        let fail = |message: String| RenderError::Render {
+            module: self.origin.clone(),
+            message,
+        };
+
+        // A conflict anywhere in the input is the developer's to fix.
+        if let Some(node) = instance.lookup("input")
+            && let Err(e) = instance.to_json_value(node)
+            && e.code != ErrorCode::Incomplete
+        {
+            return Err(fail(format!("input.{}: {}", e.path, e.msg)));
+        }
+        let violations = match instance.lookup("violations") {
+            None => Vec::new(),
+            Some(node) => match instance.to_json_value(node) {
+                Ok(Value::Array(items)) => items
+                    .into_iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect(),
+                Ok(other) => {
+                    return Err(fail(format!(
+                        "violations must be a list of strings, not {other}"
+                    )));
+                }
+                Err(e) => return Err(fail(format!("violations: {e}"))),
+            },
+        };
+        let (nodes, pending) = if violations.is_empty() {
+            self.nodes(&mut instance, &fail)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let status = match instance.lookup("status") {
+            None => None,
+            Some(node) => instance.to_json_value(node).ok(),
+        };
+        Ok(Rendered {
+            violations,
+            nodes,
+            pending,
+            status,
+        })
+    }
+
+    #[allow(clippy::type_complexity, reason = "a pair of lists, once")]
+    fn nodes(
+        &self,
+        instance: &mut Instance<'_>,
+        fail: &dyn Fn(String) -> RenderError,
+    ) -> Result<(Vec<Node>, Vec<(String, String)>), RenderError> {
+        let Some(resources) = instance.lookup("resources") else {
+            return Err(fail("the module has no `resources`".to_owned()));
+        };
+        let mut nodes = Vec::new();
+        let mut pending = Vec::new();
+        for (label, node) in instance.fields(resources) {
+            let id = label.to_string();
+            match instance.to_json_value(node) {
+                Ok(mut value) => {
+                    if let Some(map) = value.as_object_mut() {
+                        map.insert("id".to_owned(), Value::String(id.clone()));
+                    }
+                    let node: Node = serde_json::from_value(value)
+                        .map_err(|e| fail(format!("resources.{id}: not a graph node: {e}")))?;
+                    nodes.push(node);
+                }
+                // Waiting for an observed value, or for the developer's input.
+                Err(e) if e.code == ErrorCode::Incomplete => {
+                    pending.push((id, format!("{}: {}", e.path, e.msg)))
+                }
+                Err(e) => return Err(fail(format!("resources.{id}: {e}"))),
+            }
+        }
+        // A node that depends on a pending one is pending too.
+        loop {
+            let blocked: Vec<usize> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| {
+                    n.depends_on
+                        .iter()
+                        .any(|d| pending.iter().any(|(p, _)| p == d))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if blocked.is_empty() {
+                break;
+            }
+            for i in blocked.into_iter().rev() {
+                let node = nodes.remove(i);
+                let on: Vec<&str> = node.depends_on.iter().map(String::as_str).collect();
+                pending.push((node.id, format!("depends on {}", on.join(", "))));
+            }
+        }
+        Ok((nodes, pending))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, json};
+
+    use super::{CompiledModule, RenderInput};
+    use crate::modules::Module;
+
+    fn webservice() -> CompiledModule {
+        CompiledModule::compile(&Module::bundled("webservice").unwrap()).unwrap()
+    }
+
+    fn instance(spec: serde_json::Value) -> serde_json::Value {
+        json!({"apiVersion": "platform.pequod.io/v1alpha1", "kind": "WebService",
+               "metadata": {"name": "shop", "namespace": "team-a", "uid": "ignored"}, "spec": spec})
+    }
+
+    #[test]
+    fn renders_a_graph_in_declaration_order() {
+        let input = RenderInput {
+            instance: instance(
+                json!({"image": "ghcr.io/acme/shop:1.4.2", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+                                      "ingress": {"host": "shop.example.com"}}),
+            ),
+            ..RenderInput::default()
+        };
+        let r = webservice().render(&input).unwrap();
+        assert!(r.violations.is_empty(), "{:?}", r.violations);
+        let ids: Vec<&str> = r.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["serviceAccount", "deployment", "service", "ingress"]);
+        assert_eq!(r.nodes[1].depends_on, ["serviceAccount"]);
+        assert_eq!(r.nodes[1].object["spec"]["replicas"], 2);
+        assert_eq!(r.status, Some(json!({"url": "https://shop.example.com/"})));
+    }
+
+    #[test]
+    fn policy_violations_block_the_graph() {
+        let input = RenderInput {
+            instance: instance(json!({"image": "nginx:latest"})),
+            ..RenderInput::default()
+        };
+        let r = webservice().render(&input).unwrap();
+        assert!(r.nodes.is_empty());
+        assert!(
+            r.violations.iter().any(|v| v.contains(":latest")),
+            "{:?}",
+            r.violations
+        );
+        assert!(
+            r.violations.iter().any(|v| v.contains("limits.memory")),
+            "{:?}",
+            r.violations
+        );
+    }
+
+    #[test]
+    fn observed_values_gate_their_dependants() {
+        let spec = json!({"image": "ghcr.io/acme/shop:1.4.2", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+                          "iam": {"policyARNs": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}});
+        let mut input = RenderInput {
+            instance: instance(spec),
+            capabilities: vec!["iam.services.k8s.aws".into()],
+            ..RenderInput::default()
+        };
+        let r = webservice().render(&input).unwrap();
+        let ids: Vec<&str> = r.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert!(
+            ids.contains(&"role") && !ids.contains(&"deployment"),
+            "{ids:?}"
+        );
+        let pending: Vec<&str> = r.pending.iter().map(|(id, _)| id.as_str()).collect();
+        assert!(
+            pending.contains(&"deployment") && pending.contains(&"service"),
+            "{:?}",
+            r.pending
+        );
+
+        let mut observed = Map::new();
+        observed.insert(
+            "role".into(),
+            json!({"status": {"ackResourceMetadata": {"arn": "arn:aws:iam::1:role/x"}}}),
+        );
+        input.observed = observed;
+        let r = webservice().render(&input).unwrap();
+        assert!(r.pending.is_empty(), "{:?}", r.pending);
+        let deployment = r.nodes.iter().find(|n| n.id == "deployment").unwrap();
+        assert_eq!(
+            deployment.object["spec"]["template"]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+            "arn:aws:iam::1:role/x"
+        );
+    }
+}
