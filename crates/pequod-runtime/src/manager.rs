@@ -115,7 +115,7 @@ impl Manager {
     pub fn add<K, C, R, Fut, E>(&mut self, controller: Controller<K>, reconcile: R, context: Arc<C>)
     where
         K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-        K::DynamicType: Eq + Hash + Clone + Default + Debug + Send + Sync + Unpin,
+        K::DynamicType: Eq + Hash + Clone + Debug + Send + Sync + Unpin,
         C: Send + Sync + 'static,
         R: Fn(Arc<K>, Arc<C>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Action, E>> + Send + 'static,

@@ -32,7 +32,7 @@ use futures::stream::{self, BoxStream};
 use futures::{StreamExt, future};
 use kube::Resource;
 use kube::api::Api;
-use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
+use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
 use kube::runtime::{Predicate, WatchStreamExt, watcher};
 use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
@@ -56,9 +56,10 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Controller<K>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
+    K::DynamicType: Eq + Hash + Clone,
 {
     name: String,
+    dyntype: K::DynamicType,
     api: Api<K>,
     watcher_config: watcher::Config,
     writer: Writer<K>,
@@ -79,7 +80,7 @@ where
 impl<K> Debug for Controller<K>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
+    K::DynamicType: Eq + Hash + Clone,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Controller")
@@ -98,9 +99,23 @@ where
     /// the kind in lower case, with controller-runtime's queue limits,
     /// [`DEFAULT_WORKERS`] workers and `managedFields` stripped from the cache.
     pub fn new(api: Api<K>, config: watcher::Config) -> Self {
-        let (reader, writer) = reflector::store();
+        Self::new_with(api, config, Default::default())
+    }
+}
+
+impl<K> Controller<K>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Debug + Send + Sync + Unpin,
+{
+    /// [`Controller::new`] for a kind known only at run time, such as
+    /// `DynamicObject` with its `ApiResource`.
+    pub fn new_with(api: Api<K>, config: watcher::Config, dyntype: K::DynamicType) -> Self {
+        let writer = Writer::new(dyntype.clone());
+        let reader = writer.as_reader();
         Self {
-            name: K::kind(&Default::default()).to_lowercase(),
+            name: K::kind(&dyntype).to_lowercase(),
+            dyntype,
             api,
             watcher_config: config,
             writer,
@@ -201,7 +216,7 @@ where
         C: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
         C::DynamicType: Default,
     {
-        let owners = sources::owners_of::<K, C>(api, config);
+        let owners = sources::owners_of::<K, C>(api, config, self.dyntype.clone());
         self.reconcile_on(owners)
     }
 
@@ -285,6 +300,7 @@ where
             modifiers.insert(0, Box::new(sources::strip_managed_fields::<K>));
         }
         let watch = sources::main_watch(
+            self.dyntype.clone(),
             self.api,
             self.watcher_config,
             self.writer,

@@ -40,6 +40,7 @@ pub(crate) fn combine<K>(predicates: Vec<PredicateFn<K>>) -> impl Fn(&K) -> Opti
 /// The main watch: objects are modified, cached in `writer`, then filtered;
 /// yields the references to reconcile.
 pub(crate) fn main_watch<K>(
+    dyntype: K::DynamicType,
     api: Api<K>,
     config: watcher::Config,
     writer: Writer<K>,
@@ -49,7 +50,7 @@ pub(crate) fn main_watch<K>(
 ) -> BoxStream<'static, ObjectRef<K>>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default + Send + Sync + Unpin,
+    K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
     let applied = watcher(api, config)
         .default_backoff()
@@ -70,7 +71,9 @@ where
     objects
         .filter_map(move |result| {
             future::ready(match result {
-                Ok(obj) if filters.iter().all(|f| f(&obj)) => Some(ObjectRef::from_obj(&obj)),
+                Ok(obj) if filters.iter().all(|f| f(&obj)) => {
+                    Some(ObjectRef::from_obj_with(&obj, dyntype.clone()))
+                }
                 Ok(_) => None,
                 Err(error) => {
                     tracing::warn!(%error, "watch failed; retrying with backoff");
@@ -86,10 +89,11 @@ where
 pub(crate) fn owners_of<K, C>(
     api: Api<C>,
     config: watcher::Config,
+    dyntype: K::DynamicType,
 ) -> BoxStream<'static, ObjectRef<K>>
 where
     K: Resource + Send + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
+    K::DynamicType: Eq + Hash + Clone + Send + 'static,
     C: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     C::DynamicType: Default,
 {
@@ -97,14 +101,14 @@ where
         .default_backoff()
         .touched_objects()
         .filter_map(|result| future::ready(result.ok()))
-        .flat_map(|child: C| {
+        .flat_map(move |child: C| {
             let namespace = child.namespace();
             let owners: Vec<ObjectRef<K>> = child
                 .owner_references()
                 .iter()
                 .filter(|owner| owner.controller == Some(true))
                 .filter_map(|owner| {
-                    ObjectRef::from_owner_ref(namespace.as_deref(), owner, Default::default())
+                    ObjectRef::from_owner_ref(namespace.as_deref(), owner, dyntype.clone())
                 })
                 .collect();
             futures::stream::iter(owners)
