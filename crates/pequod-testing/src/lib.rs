@@ -13,6 +13,7 @@ mod error;
 pub mod fixtures;
 mod harness;
 mod kubectl;
+pub mod kubelet;
 mod names;
 mod oracle;
 
