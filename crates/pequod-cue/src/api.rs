@@ -13,12 +13,17 @@ pub const DEFAULT_BUDGET: u64 = 20_000_000;
 #[derive(Debug, Clone, Default)]
 pub struct Compiled {
     files: Vec<ast::File>,
+    /// The source text of each file, when compiled from sources.
+    sources: Vec<String>,
 }
 
 impl Compiled {
     /// Builds a package from parsed files (all of the same package).
     pub fn new(files: Vec<ast::File>) -> Self {
-        Compiled { files }
+        Compiled {
+            files,
+            sources: Vec::new(),
+        }
     }
 
     /// Parses and compiles `(name, source)` pairs.
@@ -27,12 +32,20 @@ impl Compiled {
         for (name, src) in sources {
             files.push(crate::parse_file(name, src)?);
         }
-        Ok(Compiled { files })
+        Ok(Compiled {
+            files,
+            sources: sources.iter().map(|(_, s)| s.to_string()).collect(),
+        })
     }
 
     /// The files of the package.
     pub fn files(&self) -> &[ast::File] {
         &self.files
+    }
+
+    /// The source text of each file (empty if built with [`Compiled::new`]).
+    pub fn sources(&self) -> &[String] {
+        &self.sources
     }
 
     /// Evaluates the package.
@@ -75,7 +88,11 @@ impl Compiled {
             }
             ev.add_value(root, v);
         }
-        Instance { ev, root }
+        Instance {
+            ev,
+            root,
+            compiled: self,
+        }
     }
 }
 
@@ -117,11 +134,19 @@ fn from_json(ev: &mut Evaluator<'_>, j: &serde_json::Value) -> Value {
 pub struct Instance<'a> {
     ev: Evaluator<'a>,
     root: VId,
+    compiled: &'a Compiled,
 }
 
 /// A position in an evaluated value tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Node(VId);
+
+impl Node {
+    /// The vertex of the node in the evaluator's arena.
+    pub(crate) fn id(self) -> VId {
+        self.0
+    }
+}
 
 impl<'a> Instance<'a> {
     /// The root of the package.
@@ -248,6 +273,11 @@ impl<'a> Instance<'a> {
             code: ErrorCode::Eval,
             msg: e.to_string(),
         })
+    }
+
+    /// The package this instance evaluates.
+    pub fn compiled(&self) -> &'a Compiled {
+        self.compiled
     }
 
     /// The evaluator, for advanced inspection.

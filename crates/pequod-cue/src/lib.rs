@@ -13,6 +13,9 @@
 //! paths) as often as needed; the resulting [`Instance`] looks values up and
 //! exports them to JSON ([`export`]). Values follow CUE's lattice
 //! ([`value::Value`]); errors carry an [`value::ErrorCode`].
+//!
+//! [`openapi_schema`] turns a definition such as `#Spec` into a Kubernetes
+//! structural OpenAPI v3 schema for a generated CRD ([`openapi`]).
 
 mod api;
 pub mod ast;
@@ -21,6 +24,7 @@ pub mod error;
 pub mod eval;
 pub mod export;
 pub mod lexer;
+pub mod openapi;
 pub mod parser;
 pub mod source;
 pub mod token;
@@ -30,5 +34,6 @@ pub mod value;
 pub use api::{Compiled, DEFAULT_BUDGET, Instance, Node};
 
 pub use error::{ParseError, ParseErrors};
+pub use openapi::{OpenApiError, openapi_schema};
 pub use parser::{parse_expr, parse_file, parse_file_partial};
 pub use source::{Position, SourceFile, Span};

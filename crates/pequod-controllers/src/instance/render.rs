@@ -76,6 +76,16 @@ impl CompiledModule {
         })
     }
 
+    /// The OpenAPI v3 schema of the module's `#Spec`: the generated kind's
+    /// `spec` schema.
+    pub fn spec_schema(&self) -> Result<Value, RenderError> {
+        let mut instance = self.compiled.eval();
+        pequod_cue::openapi_schema(&mut instance, "#Spec").map_err(|e| RenderError::Render {
+            module: self.origin.clone(),
+            message: format!("#Spec: {e}"),
+        })
+    }
+
     /// Renders one instance.
     pub fn render(&self, input: &RenderInput) -> Result<Rendered, RenderError> {
         let metadata = input

@@ -185,6 +185,9 @@ impl<'a> Evaluator<'a> {
         vx.arcs = wx.arcs;
         vx.closed = wx.closed;
         vx.pending = wx.pending;
+        if wx.schema.is_some() {
+            vx.schema = wx.schema;
+        }
     }
 
     /// The first permanent error in `v` or its regular arcs (to `depth`).

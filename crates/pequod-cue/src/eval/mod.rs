@@ -131,6 +131,19 @@ pub(crate) struct Vertex<'a> {
     pub(crate) alias_of: Option<VId>,
     /// Sort key of the field: (struct literal, declaration index).
     pub(crate) order: (u64, u32),
+    /// What evaluation folds away but schema extraction needs.
+    pub(crate) schema: Option<Box<SchemaInfo<'a>>>,
+}
+
+/// The parts of a vertex's conjuncts that evaluation does not keep in its
+/// value or arcs: pattern constraints, list element types and validators
+/// (kept for OpenAPI extraction).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SchemaInfo<'a> {
+    pub(crate) patterns: Vec<PatternC<'a>>,
+    /// The types of `[...T]` ellipses: expression, environment, closed.
+    pub(crate) elems: Vec<(&'a ast::Expr, Option<EnvId>, bool)>,
+    pub(crate) validators: Vec<Value>,
 }
 
 impl Vertex<'_> {
@@ -159,6 +172,7 @@ impl Vertex<'_> {
             force_closed: false,
             alias_of: None,
             order: (u64::MAX, 0),
+            schema: None,
         }
     }
 }

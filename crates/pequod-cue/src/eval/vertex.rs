@@ -143,9 +143,11 @@ impl<'a> Evaluator<'a> {
             self.finish_value(v, &mut cx);
         }
         self.vertices[v].state = State::Done;
+        self.keep_schema_info(v, &mut cx);
         let validators = std::mem::take(&mut cx.validators);
+        let open_list = !cx.lists.is_empty() && cx.lists.iter().all(|p| p.open);
         for val in &validators {
-            self.validate(v, val);
+            self.validate(v, val, open_list);
         }
         // A vertex that is only a validator keeps it as its value, so that
         // references to it still validate.
@@ -158,6 +160,18 @@ impl<'a> Evaluator<'a> {
             self.vertices[v].value = first;
         }
         self.depth -= 1;
+    }
+
+    /// Keeps the patterns, list element types and validators of `v`.
+    fn keep_schema_info(&mut self, v: VId, cx: &mut Ctx<'a>) {
+        let elems: Vec<_> = cx.lists.iter().filter_map(|p| p.ty).collect();
+        if cx.patterns.is_empty() && elems.is_empty() && cx.validators.is_empty() {
+            return;
+        }
+        let info = self.vertices[v].schema.get_or_insert_with(Box::default);
+        info.patterns.extend(std::mem::take(&mut cx.patterns));
+        info.elems.extend(elems);
+        info.validators.extend(cx.validators.iter().cloned());
     }
 
     fn finish_value(&mut self, v: VId, cx: &mut Ctx<'a>) {
@@ -790,7 +804,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Applies a validator to the evaluated value of `v`.
-    fn validate(&mut self, v: VId, validator: &Value) {
+    /// An open list (`[...T]`) that fails is only incomplete: it may still
+    /// grow (`cue eval` keeps it, `cue export` rejects it).
+    fn validate(&mut self, v: VId, validator: &Value, open_list: bool) {
         let Value::Validator(f) = validator else {
             return;
         };
@@ -813,6 +829,16 @@ impl<'a> Evaluator<'a> {
             Value::Bottom(e) if e.code != ErrorCode::Incomplete => Value::Bottom(e),
             _ => return,
         };
+        if open_list {
+            if let Value::Bottom(e) = err
+                && self.vertices[v].pending.is_none()
+            {
+                let mut e = (*e).clone();
+                e.code = ErrorCode::Incomplete;
+                self.vertices[v].pending = Some(std::rc::Rc::new(e));
+            }
+            return;
+        }
         self.vertices[v].value = err;
     }
 }

@@ -75,12 +75,13 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
             ..resource_graph::Config::default()
         },
     );
+    pequod_controllers::transform::controller::add_to(&mut manager);
     let running = manager.start().await.context("starting the manager")?;
     tracing::info!(
         metrics = ?running.metrics_addr(),
         health = ?running.health_addr(),
         leader_election = args.leader_elect,
-        "running the ResourceGraph controller"
+        "running the Transform and ResourceGraph controllers"
     );
     running.wait(shutdown_signal()).await?;
     tracing::info!("stopped");
