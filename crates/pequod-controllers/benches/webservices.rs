@@ -1,0 +1,246 @@
+//! N WebService instances through the whole operator on the real
+//! kube-apiserver: the Transform publishes the kind, the instance controller
+//! renders every instance, the graph controller applies the graphs. Prints
+//! the time until every graph has applied its first wave, then the steady
+//! state over a window (reconciles per second and p50/p99 latency per
+//! controller, from the operator's own metrics), and RSS per managed object.
+//! No kubelet runs, so Deployments never become ready: in steady state every
+//! graph is Progressing and re-examined every 5 s, as a real cluster's
+//! rollouts would be.
+//!
+//! `cargo bench -p pequod-controllers --bench webservices -- [instances] [window-seconds]`
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    reason = "a benchmark binary"
+)]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kube::Api;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams};
+use pequod_api::{NodePhase, ResourceGraph, Transform, TransformPhase};
+use pequod_controllers::{resource_graph, transform};
+use pequod_runtime::manager::{Manager, ManagerConfig};
+use pequod_testing::{TestCluster, unique_name};
+use serde_json::json;
+
+fn arg(n: usize, default: u64) -> u64 {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Per controller: reconcile count and the cumulative latency histogram.
+#[derive(Default, Clone)]
+struct Sample {
+    total: f64,
+    buckets: Vec<(f64, f64)>,
+}
+
+fn sample(text: &str) -> BTreeMap<String, Sample> {
+    let mut out: BTreeMap<String, Sample> = BTreeMap::new();
+    for line in text.lines() {
+        let label = |key: &str| {
+            line.split(&format!("{key}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .map(str::to_owned)
+        };
+        let value = line
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if line.starts_with("controller_runtime_reconcile_total{") {
+            if let Some(c) = label("controller") {
+                out.entry(c).or_default().total += value;
+            }
+        } else if line.starts_with("controller_runtime_reconcile_time_seconds_bucket{")
+            && let (Some(c), Some(le)) = (label("controller"), label("le"))
+        {
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().unwrap_or(f64::INFINITY)
+            };
+            out.entry(c).or_default().buckets.push((le, value));
+        }
+    }
+    out
+}
+
+/// The bucket bound below which `q` of the window's reconciles fell.
+fn quantile(before: &Sample, after: &Sample, q: f64) -> f64 {
+    let deltas: Vec<(f64, f64)> = after
+        .buckets
+        .iter()
+        .map(|(le, n)| {
+            (
+                *le,
+                n - before
+                    .buckets
+                    .iter()
+                    .find(|(l, _)| l == le)
+                    .map_or(0.0, |(_, m)| *m),
+            )
+        })
+        .collect();
+    let total = deltas.last().map_or(0.0, |(_, n)| *n);
+    deltas
+        .iter()
+        .find(|(_, n)| *n >= q * total)
+        .map_or(f64::NAN, |(le, _)| *le)
+}
+
+#[tokio::main]
+async fn main() {
+    let instances = arg(0, 1000);
+    let window = Duration::from_secs(arg(1, 30));
+    let cluster = TestCluster::kube_apiserver().unwrap();
+    let client = cluster.client().await.unwrap();
+    cluster
+        .apply_crds(&client, &pequod_api::crds())
+        .await
+        .unwrap();
+    let rss_start = rss_kib("self");
+
+    let mut manager = Manager::new(
+        client.clone(),
+        ManagerConfig {
+            metrics_bind_address: "0".into(),
+            health_probe_bind_address: "0".into(),
+            ..ManagerConfig::default()
+        },
+    );
+    let metrics = manager.metrics().clone();
+    resource_graph::add_to(&mut manager, resource_graph::Config::default());
+    transform::controller::add_to(&mut manager);
+    let running = manager.start().await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(running.wait(async {
+        let _ = stopped.await;
+    }));
+
+    let name = unique_name("bench");
+    let group = format!("{name}.platform.bench.pequod.io");
+    let transforms: Api<Transform> = Api::all(client.clone());
+    let t: Transform = serde_json::from_value(json!({"apiVersion": "pequod.io/v1alpha1", "kind": "Transform", "metadata": {"name": name},
+        "spec": {"cueRef": {"type": "Embedded", "ref": "webservice"}, "group": group, "version": "v1alpha1", "kind": "WebService"}}))
+    .unwrap();
+    transforms.create(&PostParams::default(), &t).await.unwrap();
+    while transforms
+        .get(&name)
+        .await
+        .unwrap()
+        .status
+        .and_then(|s| s.phase)
+        != Some(TransformPhase::Ready)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let ns = cluster.create_namespace(&client, "bench").await.unwrap();
+    let resource = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(&group, "v1alpha1", "WebService"),
+        "webservices",
+    );
+    let webservices: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &resource);
+    let started = Instant::now();
+    futures::stream::iter(0..instances)
+        .for_each_concurrent(16, |i| {
+            let api = webservices.clone();
+            let group = group.clone();
+            async move {
+                let ws: DynamicObject = serde_json::from_value(
+                    json!({"apiVersion": format!("{group}/v1alpha1"), "kind": "WebService",
+                    "metadata": {"name": format!("ws{i}")},
+                    "spec": {"image": format!("ghcr.io/acme/app{i}:1.0.{i}"), "replicas": 1,
+                             "resources": {"limits": {"cpu": "100m", "memory": "64Mi"}}}}),
+                )
+                .unwrap();
+                api.create(&PostParams::default(), &ws).await.unwrap();
+            }
+        })
+        .await;
+    let created = started.elapsed();
+
+    // Every graph has applied its first waves: ServiceAccount ready, Deployment applied.
+    let graphs: Api<ResourceGraph> = Api::namespaced(client.clone(), &ns);
+    loop {
+        let list = graphs.list(&ListParams::default()).await.unwrap();
+        let done = list
+            .items
+            .iter()
+            .filter(|g| {
+                g.status.as_ref().is_some_and(|s| {
+                    s.node_states.iter().any(|n| {
+                        n.id == "deployment"
+                            && n.object_ref.as_ref().is_some_and(|o| o.uid.is_some())
+                            && n.phase != NodePhase::Pending
+                    })
+                })
+            })
+            .count();
+        if done as u64 >= instances {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "only {done} of {instances} graphs applied after 30 min"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let applied = started.elapsed();
+
+    // Steady state.
+    let before = sample(&metrics.encode());
+    tokio::time::sleep(window).await;
+    let after = sample(&metrics.encode());
+    let rss = rss_kib("self");
+    println!(
+        "{instances} WebService instances on the real kube-apiserver ({} CPUs, controllers in this process)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "  created in {:.1}s; every graph applied ServiceAccount + Deployment after {:.1}s ({:.0} instances/s)",
+        created.as_secs_f64(),
+        applied.as_secs_f64(),
+        instances as f64 / applied.as_secs_f64()
+    );
+    for (controller, a) in &after {
+        let b = before.get(controller).cloned().unwrap_or_default();
+        let rate = (a.total - b.total) / window.as_secs_f64();
+        println!(
+            "  steady state, {controller}: {rate:.0} reconciles/s, p50 <= {:.3} ms, p99 <= {:.3} ms (histogram bucket bounds)",
+            quantile(&b, a, 0.5) * 1e3,
+            quantile(&b, a, 0.99) * 1e3
+        );
+    }
+    println!(
+        "  RSS {} MiB ({} MiB at start); {:.1} KiB per instance (instance, graph, 2 objects cached)",
+        rss / 1024,
+        rss_start / 1024,
+        rss.saturating_sub(rss_start) as f64 / instances as f64
+    );
+    let _ = stop.send(());
+    let _ = task.await;
+}
