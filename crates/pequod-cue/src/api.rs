@@ -183,9 +183,14 @@ impl<'a> Instance<'a> {
 
     /// The regular fields (or list elements) of a node, in order.
     pub fn fields(&mut self, n: Node) -> Vec<(Label, Node)> {
+        self.ev.eval_vertex(n.0);
         self.ev
-            .regular_arcs(n.0)
+            .ordered_arcs(n.0)
             .into_iter()
+            .filter(|(l, a)| {
+                (l.is_regular() || matches!(l, Label::Index(_)))
+                    && self.ev.vertices[*a].arc_type == ArcType::Regular
+            })
             .map(|(l, a)| (l, Node(a)))
             .collect()
     }
@@ -194,11 +199,7 @@ impl<'a> Instance<'a> {
     /// definitions) or list element, in order.
     pub fn arcs(&mut self, n: Node) -> Vec<(Label, ArcType, Node)> {
         self.ev.eval_vertex(n.0);
-        let arcs: Vec<(Label, usize)> = self.ev.vertices[n.0]
-            .arcs
-            .iter()
-            .map(|(l, a)| (l.clone(), *a))
-            .collect();
+        let arcs: Vec<(Label, usize)> = self.ev.ordered_arcs(n.0);
         arcs.into_iter()
             .map(|(l, a)| (l, self.ev.vertices[a].arc_type, Node(a)))
             .collect()

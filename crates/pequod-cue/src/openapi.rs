@@ -337,11 +337,7 @@ impl<'a> Gen<'_, 'a> {
     }
 
     fn structure(&mut self, v: VId, path: &str, depth: usize) -> Result<Out, OpenApiError> {
-        let arcs: Vec<(Label, VId)> = self.ev.vertices[v]
-            .arcs
-            .iter()
-            .map(|(l, a)| (l.clone(), *a))
-            .collect();
+        let arcs: Vec<(Label, VId)> = self.ev.ordered_arcs(v);
         let mut props = Map::new();
         let mut required = Vec::new();
         for (label, a) in arcs {

@@ -3,8 +3,8 @@
 //! graph's state back into the instance's status.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
@@ -42,7 +42,11 @@ struct Context {
     resolver: KindResolver,
     recorder: Recorder,
     metrics: Metrics,
+    capabilities: Mutex<Option<(Instant, Vec<String>)>>,
 }
+
+/// How long the cluster's API groups are trusted before asking again.
+const CAPABILITIES_TTL: Duration = Duration::from_secs(60);
 
 /// Runs the controller for `kind` until `shutdown` completes.
 pub async fn run(
@@ -66,6 +70,7 @@ pub async fn run(
         client: client.clone(),
         kind,
         metrics: metrics.clone(),
+        capabilities: Mutex::new(None),
     });
     Controller::new_with(
         Api::<DynamicObject>::all_with(client, &resource),
@@ -93,7 +98,7 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
 
     let input = RenderInput {
         instance: serde_json::to_value(&*instance).unwrap_or(Value::Null),
-        capabilities: capabilities(&ctx.client).await?,
+        capabilities: capabilities(&ctx).await?,
         cluster_name: String::new(),
         observed: observed(&ctx, graph.as_ref()).await,
     };
@@ -161,10 +166,29 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
     })
 }
 
-/// API groups the cluster serves, for `context.capabilities`.
-async fn capabilities(client: &Client) -> Result<Vec<String>, Error> {
-    let groups = client.list_api_groups().await?;
-    Ok(groups.groups.into_iter().map(|g| g.name).collect())
+/// API groups the cluster serves, for `context.capabilities`; asked at
+/// most once a minute.
+async fn capabilities(ctx: &Context) -> Result<Vec<String>, Error> {
+    let cached = ctx.capabilities.lock().ok().and_then(|c| {
+        c.as_ref()
+            .filter(|(at, _)| at.elapsed() < CAPABILITIES_TTL)
+            .map(|(_, groups)| groups.clone())
+    });
+    if let Some(groups) = cached {
+        return Ok(groups);
+    }
+    let groups: Vec<String> = ctx
+        .client
+        .list_api_groups()
+        .await?
+        .groups
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    if let Ok(mut cache) = ctx.capabilities.lock() {
+        *cache = Some((Instant::now(), groups.clone()));
+    }
+    Ok(groups)
 }
 
 /// The live objects of the graph's applied nodes, by node id.
@@ -216,6 +240,17 @@ async fn apply_graph(
         }
     }
     let owner = instance.controller_owner_ref(&ctx.kind.resource);
+    // Nothing new to say: the graph stays as it is.
+    if let Some(current) = previous
+        && current.spec.nodes == nodes
+        && current.labels().get(pequod_api::TRANSFORM_LABEL) == Some(&ctx.kind.transform)
+        && current
+            .owner_references()
+            .iter()
+            .any(|o| Some(&o.uid) == owner.as_ref().map(|w| &w.uid))
+    {
+        return Ok(current.clone());
+    }
     let graph = json!({
         "apiVersion": "pequod.io/v1alpha1",
         "kind": "ResourceGraph",

@@ -188,6 +188,7 @@ impl<'a> Evaluator<'a> {
         if wx.schema.is_some() {
             vx.schema = wx.schema;
         }
+        vx.export_order = wx.export_order;
     }
 
     /// The first permanent error in `v` or its regular arcs (to `depth`).

@@ -131,6 +131,9 @@ pub(crate) struct Vertex<'a> {
     pub(crate) alias_of: Option<VId>,
     /// Sort key of the field: (struct literal, declaration index).
     pub(crate) order: (u64, u32),
+    /// The order of the fields in exports, when it differs from `arcs`
+    /// (which keeps the order evaluation relies on).
+    pub(crate) export_order: Option<Rc<[Label]>>,
     /// What evaluation folds away but schema extraction needs.
     pub(crate) schema: Option<Box<SchemaInfo<'a>>>,
 }
@@ -173,6 +176,7 @@ impl Vertex<'_> {
             alias_of: None,
             order: (u64::MAX, 0),
             schema: None,
+            export_order: None,
         }
     }
 }
@@ -298,6 +302,25 @@ impl<'a> Evaluator<'a> {
         } else {
             x.value.clone()
         }
+    }
+
+    /// The arcs of an evaluated vertex in the order exports print them.
+    pub(crate) fn ordered_arcs(&self, v: VId) -> Vec<(Label, VId)> {
+        let x = &self.vertices[v];
+        let mut out: Vec<(Label, VId)> = Vec::with_capacity(x.arcs.len());
+        if let Some(order) = &x.export_order {
+            for l in order.iter() {
+                if let Some(&a) = x.arcs.get(l) {
+                    out.push((l.clone(), a));
+                }
+            }
+            if out.len() == x.arcs.len() {
+                return out;
+            }
+            out.clear();
+        }
+        out.extend(x.arcs.iter().map(|(l, a)| (l.clone(), *a)));
+        out
     }
 
     /// The evaluated child of `v` named `label`, if any.

@@ -26,6 +26,15 @@ type OrderKey = (u64, u32);
 /// written, whether it is closed, and the order key of its position.
 type PendingComprehension<'a> = (&'a ast::Comprehension, Option<EnvId>, bool, OrderKey);
 
+/// The fields one struct literal declared, for field ordering.
+struct LitOrder {
+    /// The environment of the literal (which tells its file).
+    env: Option<EnvId>,
+    /// Where its last field is: literals are ordered by it.
+    pos: usize,
+    labels: Vec<Label>,
+}
+
 /// How the declarations of one struct literal enter a vertex.
 #[derive(Clone, Copy)]
 struct DeclOrigin {
@@ -41,7 +50,7 @@ struct Ctx<'a> {
     disj: Vec<Value>,
     comprehensions: Vec<PendingComprehension<'a>>,
     /// The labels each struct literal declared, in order (field order).
-    orders: Vec<Vec<Label>>,
+    orders: Vec<LitOrder>,
     /// Field order keys of comprehension bodies: (body, env) to key.
     comp_keys: Vec<(*const ast::StructLit, Option<EnvId>, (u64, u32))>,
     patterns: Vec<PatternC<'a>>,
@@ -132,6 +141,7 @@ impl<'a> Evaluator<'a> {
         }
         let orders = std::mem::take(&mut cx.orders);
         self.sort_arcs(v, &orders);
+        self.official_order(v, &orders);
         self.finish_lists(v, &mut cx);
         self.apply_patterns(v, &cx);
         self.check_closed(v, &mut cx);
@@ -462,6 +472,7 @@ impl<'a> Evaluator<'a> {
         }
         let lit_seq = self.next_order();
         let mut declared: Vec<Label> = Vec::new();
+        let mut last_pos = 0;
         for (i, d) in decls.iter().enumerate() {
             match d {
                 ast::Decl::Field(f) => {
@@ -496,6 +507,7 @@ impl<'a> Evaluator<'a> {
                         }
                     };
                     declared.push(label.clone());
+                    last_pos = f.span.start;
                     let a = self.arc_or_new(v, label.clone());
                     let key = inherited.unwrap_or((lit_seq, i as u32));
                     let ax = &mut self.vertices[a];
@@ -540,8 +552,12 @@ impl<'a> Evaluator<'a> {
                 ast::Decl::Let(_) | ast::Decl::Attribute(_) | ast::Decl::Bad(_) => {}
             }
         }
-        if declared.len() > 1 {
-            cx.orders.push(declared);
+        if !declared.is_empty() {
+            cx.orders.push(LitOrder {
+                env,
+                pos: last_pos,
+                labels: declared,
+            });
         }
     }
 
@@ -757,10 +773,124 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Orders the fields of a struct: a topological sort of the orders in
-    /// which each struct literal declared them, ties (and cycles) broken by
-    /// where each field was first declared.
-    fn sort_arcs(&mut self, v: VId, orders: &[Vec<Label>]) {
+    /// The file an environment belongs to.
+    fn file_of(&self, env: Option<EnvId>) -> Option<usize> {
+        let mut cur = env;
+        while let Some(e) = cur {
+            if let Frame::Package { file, .. } = self.envs[e].frame {
+                return Some(file);
+            }
+            cur = self.envs[e].parent;
+        }
+        None
+    }
+
+    /// Orders the fields of a struct as the official implementation does:
+    /// a topological sort of the order in which the struct literals of each
+    /// file declare them, the literals of one file (comprehension bodies
+    /// included) chained in the order of their last field, a field declared
+    /// again in the same file adding no order; ties are broken by name and
+    /// cycles entered where the fewest orders are broken.
+    fn official_order(&mut self, v: VId, orders: &[LitOrder]) {
+        self.vertices[v].export_order = None;
+        if self.vertices[v].is_list || self.vertices[v].arcs.len() < 2 {
+            return;
+        }
+        let arcs = &self.vertices[v].arcs;
+        // No literal, or one declaring every field: the evaluation order
+        // (insertion, or that literal's order) is already the export order.
+        if orders.is_empty()
+            || (orders.len() == 1
+                && orders[0].labels.len() <= 16
+                && arcs.keys().all(|l| orders[0].labels.contains(l)))
+        {
+            return;
+        }
+        let labels: Vec<Label> = arcs.keys().cloned().collect();
+        let index: std::collections::HashMap<&Label, usize> =
+            labels.iter().enumerate().map(|(i, l)| (l, i)).collect();
+        let n = labels.len();
+        let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut indeg = vec![0usize; n];
+        let mut seen = std::collections::HashSet::new();
+        let mut owner: Vec<Option<(usize, Option<usize>)>> = vec![None; n];
+        let mut previous: std::collections::HashMap<usize, usize> =
+            std::collections::HashMap::new();
+        // The file of each literal matters only when there are several.
+        let files: Vec<Option<usize>> = if orders.len() > 1 {
+            orders.iter().map(|o| self.file_of(o.env)).collect()
+        } else {
+            vec![Some(0); orders.len()]
+        };
+        let mut sorted_orders: Vec<(usize, &LitOrder)> = orders.iter().enumerate().collect();
+        sorted_orders.sort_by_key(|&(i, o)| (files[i].is_some(), files[i], o.pos));
+        for (li, o) in sorted_orders {
+            let file = files[li];
+            let mut prev = file.and_then(|f| previous.get(&f).copied());
+            for l in &o.labels {
+                let Some(&i) = index.get(l) else { continue };
+                match owner[i] {
+                    Some((lj, _)) if lj == li => continue,
+                    Some((_, f)) if f.is_some() && f == file => continue,
+                    _ => {}
+                }
+                owner[i] = Some((li, file));
+                if let Some(p) = prev
+                    && p != i
+                    && seen.insert((p, i))
+                {
+                    succ[p].push(i);
+                    indeg[i] += 1;
+                }
+                prev = Some(i);
+            }
+            if let (Some(f), Some(p)) = (file, prev) {
+                previous.insert(f, p);
+            }
+        }
+        // Fields no literal declared (JSON values, injected data) keep the
+        // order they were added in, like a literal of their own.
+        let first: Vec<(u64, u32)> = arcs.values().map(|a| self.vertices[*a].order).collect();
+        let mut unowned: Vec<usize> = (0..n).filter(|&i| owner[i].is_none()).collect();
+        unowned.sort_by_key(|&i| first[i]);
+        for w in unowned.windows(2) {
+            if seen.insert((w[0], w[1])) {
+                succ[w[0]].push(w[1]);
+                indeg[w[1]] += 1;
+            }
+        }
+        let name_key = |i: usize| match &labels[i] {
+            Label::Index(k) => (0u8, *k, ""),
+            l => (1u8, 0, l.name().unwrap_or("")),
+        };
+        let mut done = vec![false; n];
+        let mut sorted: Vec<usize> = Vec::with_capacity(n);
+        while sorted.len() < n {
+            let pick = (0..n)
+                .filter(|&i| !done[i] && indeg[i] == 0)
+                .min_by_key(|&i| name_key(i))
+                .or_else(|| {
+                    (0..n)
+                        .filter(|&i| !done[i])
+                        .min_by_key(|&i| (indeg[i], name_key(i)))
+                });
+            let Some(pick) = pick else { break };
+            done[pick] = true;
+            for &b in &succ[pick] {
+                indeg[b] = indeg[b].saturating_sub(1);
+            }
+            sorted.push(pick);
+        }
+        if sorted.iter().enumerate().any(|(k, &i)| k != i) {
+            let order: Vec<Label> = sorted.into_iter().map(|i| labels[i].clone()).collect();
+            self.vertices[v].export_order = Some(std::rc::Rc::from(order));
+        }
+    }
+
+    /// Orders the fields of a struct for evaluation: a topological sort of
+    /// the orders in which each struct literal declared them, ties (and
+    /// cycles) broken by where each field was first declared.
+    fn sort_arcs(&mut self, v: VId, orders: &[LitOrder]) {
         if self.vertices[v].is_list || self.vertices[v].arcs.len() < 2 {
             return;
         }
@@ -773,8 +903,8 @@ impl<'a> Evaluator<'a> {
         let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut indeg = vec![0usize; n];
         let mut seen = std::collections::HashSet::new();
-        for o in orders {
-            for w in o.windows(2) {
+        for o in orders.iter().filter(|o| o.labels.len() > 1) {
+            for w in o.labels.windows(2) {
                 if let (Some(&a), Some(&b)) = (index.get(&w[0]), index.get(&w[1]))
                     && a != b
                     && seen.insert((a, b))

@@ -18,7 +18,8 @@ pub struct ExportError {
     pub msg: String,
 }
 
-/// Writes a JSON string literal.
+/// Writes a JSON string literal as `cue export` does (`<`, `>` and `&` are
+/// not HTML-escaped).
 pub fn json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
@@ -28,9 +29,6 @@ pub fn json_string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
             c if (c as u32) < 0x20 => {
@@ -141,11 +139,7 @@ impl Writer<'_, '_> {
             return Err(self.err(Some(w), "", p.code, p.msg.clone()));
         }
         let is_list = self.ev.vertices[w].is_list;
-        let arcs: Vec<(Label, VId)> = self.ev.vertices[w]
-            .arcs
-            .iter()
-            .map(|(l, a)| (l.clone(), *a))
-            .collect();
+        let arcs: Vec<(Label, VId)> = self.ev.ordered_arcs(w);
         self.out.push(if is_list { '[' } else { '{' });
         let mut first = true;
         for (l, a) in arcs {
@@ -208,7 +202,7 @@ mod tests {
         assert_eq!(base64(b"hello"), "aGVsbG8=");
         assert_eq!(base64(b"hi!"), "aGkh");
         let mut s = String::new();
-        json_string("a\"<\n", &mut s);
-        assert_eq!(s, "\"a\\\"\\u003c\\n\"");
+        json_string("a\"<&\n\u{2028}", &mut s);
+        assert_eq!(s, "\"a\\\"<&\\n\\u2028\"");
     }
 }
