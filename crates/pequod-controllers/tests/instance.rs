@@ -24,28 +24,11 @@ use pequod_controllers::modules::Module;
 use pequod_controllers::resource_graph;
 use pequod_controllers::transform::crd::generated_crd;
 use pequod_runtime::metrics::Metrics;
-use pequod_testing::{TestCluster, kubelet};
+use pequod_testing::{TestCluster, eventually, kubelet};
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const GROUP: &str = "platform.instance.test.pequod.io";
-
-async fn eventually<T, F: Future<Output = Option<T>>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {TIMEOUT:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test]
 async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
@@ -109,7 +92,7 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
 
     // The rendered graph, owned by the instance.
     let graphs: Api<ResourceGraph> = Api::namespaced(client.clone(), &ns);
-    let graph = eventually("the ResourceGraph", || async {
+    let graph = eventually("the ResourceGraph", TIMEOUT, || async {
         graphs.get_opt("shop").await.unwrap()
     })
     .await;
@@ -124,7 +107,7 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
     let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), &ns);
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
     let services: Api<Service> = Api::namespaced(client.clone(), &ns);
-    eventually("the Deployment", || async {
+    eventually("the Deployment", TIMEOUT, || async {
         deployments.get_opt("shop").await.unwrap()
     })
     .await;
@@ -135,7 +118,7 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
     );
 
     // Stand in for scheduler and kubelet until the instance is Ready.
-    let ready = eventually("the WebService to be Ready", || async {
+    let ready = eventually("the WebService to be Ready", TIMEOUT, || async {
         kubelet::make_pods_ready(&client, &ns).await.unwrap();
         let ws = webservices.get("shop").await.unwrap();
         let ready = ws.data["status"]["conditions"].as_array().is_some_and(|c| {
@@ -178,7 +161,7 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
         )
         .await
         .unwrap();
-    let risky = eventually("the violation to be reported", || async {
+    let risky = eventually("the violation to be reported", TIMEOUT, || async {
         let ws = webservices.get("risky").await.unwrap();
         let reason = ws.data["status"]["conditions"][0]["reason"].clone();
         (reason == "PolicyViolation").then_some(ws)
@@ -192,7 +175,7 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
     );
     assert!(graphs.get_opt("risky").await.unwrap().is_none());
     let events: Api<Event> = Api::namespaced(client.clone(), &ns);
-    eventually("a PolicyViolation event", || async {
+    eventually("a PolicyViolation event", TIMEOUT, || async {
         events
             .list(&ListParams::default())
             .await

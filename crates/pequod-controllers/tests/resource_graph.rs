@@ -17,28 +17,11 @@ use kube::api::{DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use pequod_api::{GraphPhase, ResourceGraph};
 use pequod_controllers::resource_graph;
-use pequod_testing::{TestCluster, fixtures};
+use pequod_testing::{TestCluster, eventually, fixtures};
 use serde_json::{Value, json};
 
 const GROUP: &str = "controllers.test.pequod.io";
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-async fn eventually<T, F: Future<Output = Option<T>>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {TIMEOUT:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn queues(client: &Client, ns: &str) -> Api<DynamicObject> {
     fixtures::schemaless_api(client, ns, GROUP, "Queue", "queues")
@@ -84,11 +67,11 @@ async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
     graphs.create(&PostParams::default(), &graph).await.unwrap();
 
     // The queue is created, its dependant waits for it to be ready.
-    eventually("the queue", || async {
+    eventually("the queue", TIMEOUT, || async {
         queues.get_opt("orders").await.unwrap()
     })
     .await;
-    let g = eventually("the graph to report progress", || async {
+    let g = eventually("the graph to report progress", TIMEOUT, || async {
         graphs
             .get("shop")
             .await
@@ -162,13 +145,13 @@ async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
         )
         .await
         .unwrap();
-    eventually("the drift to be reverted", || async {
+    eventually("the drift to be reverted", TIMEOUT, || async {
         let mode = configmaps.get("settings").await.unwrap().data.unwrap()["mode"].clone();
         (mode == "fast").then_some(())
     })
     .await;
     let events: Api<Event> = Api::namespaced(client.clone(), &ns);
-    eventually("a DriftCorrected event", || async {
+    eventually("a DriftCorrected event", TIMEOUT, || async {
         let list = events.list(&ListParams::default()).await.unwrap();
         list.items
             .into_iter()
@@ -178,7 +161,7 @@ async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
 
     // Deletion: the objects go, then the graph.
     graphs.delete("shop", &Default::default()).await.unwrap();
-    eventually("the graph to be gone", || async {
+    eventually("the graph to be gone", TIMEOUT, || async {
         graphs
             .get_opt("shop")
             .await

@@ -17,27 +17,10 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use pequod_api::{ResourceGraph, Transform, TransformPhase};
 use pequod_controllers::{resource_graph, transform};
 use pequod_runtime::manager::{Manager, ManagerConfig};
-use pequod_testing::{TestCluster, unique_name};
+use pequod_testing::{TestCluster, eventually, unique_name};
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-async fn eventually<T, F: Future<Output = Option<T>>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {TIMEOUT:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 fn transform(name: &str, group: &str, cue_ref: serde_json::Value) -> Transform {
     serde_json::from_value(json!({
@@ -86,7 +69,7 @@ async fn transforms_publish_kinds_and_guard_their_schemas() {
         )
         .await
         .unwrap();
-    let ready = eventually("the Transform to be Ready", || async {
+    let ready = eventually("the Transform to be Ready", TIMEOUT, || async {
         let t = transforms.get(&name).await.unwrap();
         t.status.filter(|s| s.phase == Some(TransformPhase::Ready))
     })
@@ -158,7 +141,7 @@ async fn transforms_publish_kinds_and_guard_their_schemas() {
     // ... and is rendered into a graph by the instance controller it started.
     let graphs: Api<ResourceGraph> = Api::namespaced(client.clone(), &ns);
     let instance_name = created.metadata.name.clone().unwrap();
-    eventually("the instance's graph", || async {
+    eventually("the instance's graph", TIMEOUT, || async {
         graphs.get_opt(&instance_name).await.unwrap()
     })
     .await;
@@ -176,7 +159,7 @@ async fn transforms_publish_kinds_and_guard_their_schemas() {
         )
         .await
         .unwrap();
-    let failed = eventually("the broken Transform to fail", || async {
+    let failed = eventually("the broken Transform to fail", TIMEOUT, || async {
         let t = transforms.get(&broken).await.unwrap();
         t.status.filter(|s| s.phase == Some(TransformPhase::Failed))
     })
@@ -203,7 +186,7 @@ async fn transforms_publish_kinds_and_guard_their_schemas() {
         .replace(&name, &PostParams::default(), &changed)
         .await
         .unwrap();
-    let refused = eventually("the breaking change to be refused", || async {
+    let refused = eventually("the breaking change to be refused", TIMEOUT, || async {
         let t = transforms.get(&name).await.unwrap();
         let status = t.status?;
         let c = status

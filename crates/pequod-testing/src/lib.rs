@@ -16,8 +16,10 @@ mod kubectl;
 pub mod kubelet;
 mod names;
 mod oracle;
+mod wait;
 
 pub use cluster::{Backend, KUBE_APISERVER_KUBECONFIG_ENV, TestCluster};
 pub use error::Error;
 pub use names::unique_name;
 pub use oracle::cue_oracle;
+pub use wait::eventually;
