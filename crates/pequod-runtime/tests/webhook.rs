@@ -88,13 +88,21 @@ fn server() -> WebhookServer {
     })
 }
 
-/// Creates `cm`, retrying while the new webhook configuration propagates.
+/// Creates `cm` until the new webhook configuration has propagated to the
+/// API server's admission chain (it loads configurations asynchronously, so
+/// the first creates may still pass unchecked: those objects are deleted
+/// and the create tried again), and returns the first answer that came
+/// through the webhook, or the last one after 30 s.
 async fn create_eventually(api: &Api<ConfigMap>, cm: &ConfigMap) -> Result<ConfigMap, kube::Error> {
+    let name = cm.metadata.name.clone().unwrap_or_default();
     let mut last = api.create(&PostParams::default(), cm).await;
-    for _ in 0..50 {
+    for _ in 0..300 {
         match &last {
             Err(kube::Error::Api(s)) if s.message.contains("not allowed by policy") => return last,
-            Ok(_) => return last,
+            Ok(_) => {
+                // Slipped through before the webhook was active.
+                let _ = api.delete(&name, &DeleteParams::default()).await;
+            }
             _ => {}
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
