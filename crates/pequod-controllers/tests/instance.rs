@@ -15,8 +15,11 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Service, ServiceAccount};
 use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::api::networking::v1::Ingress;
 use kube::Api;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams};
+use kube::api::{
+    ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
+};
 use pequod_api::{ResourceGraph, Transform};
 use pequod_controllers::instance::controller::{self, InstanceKind};
 use pequod_controllers::instance::render::CompiledModule;
@@ -152,6 +155,61 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // A spec change re-applies only what it changes: the Deployment gets the
+    // new replica count, the ServiceAccount is not written again.
+    let account_version = accounts
+        .get("shop")
+        .await
+        .unwrap()
+        .metadata
+        .resource_version;
+    webservices
+        .patch(
+            "shop",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 2}})),
+        )
+        .await
+        .unwrap();
+    eventually("the Deployment to scale", TIMEOUT, || async {
+        let d = deployments.get("shop").await.unwrap();
+        (d.spec.replicas == Some(2)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        accounts
+            .get("shop")
+            .await
+            .unwrap()
+            .metadata
+            .resource_version,
+        account_version
+    );
+
+    // Turning the Ingress off prunes it, and only it.
+    let ingresses: Api<Ingress> = Api::namespaced(client.clone(), &ns);
+    assert!(ingresses.get_opt("shop").await.unwrap().is_some());
+    webservices
+        .patch(
+            "shop",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"ingress": {"enabled": false}}})),
+        )
+        .await
+        .unwrap();
+    eventually("the Ingress to be pruned", TIMEOUT, || async {
+        kubelet::make_pods_ready(&client, &ns).await.unwrap();
+        ingresses
+            .get_opt("shop")
+            .await
+            .unwrap()
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    assert!(services.get_opt("shop").await.unwrap().is_some());
+    assert!(deployments.get_opt("shop").await.unwrap().is_some());
 
     // A policy violation: nothing is applied, the instance says why.
     webservices
