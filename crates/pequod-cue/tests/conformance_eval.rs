@@ -10,38 +10,17 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pequod_cue::ast::{self, Attribute, Decl, Expr, Label as AstLabel};
 use pequod_cue::eval::{ArcType, Label};
 use pequod_cue::value::Value;
 use pequod_cue::{Compiled, Instance, Node, txtar};
 
+mod common;
+
 /// Evaluation steps allowed per archive.
 const BUDGET: u64 = 1_000_000;
-
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PEQUOD_CUE_CONFORMANCE_DIR") {
-        return PathBuf::from(dir).join("cue/testdata");
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/cue-v0.17.1/cue/testdata")
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "txtar") {
-            out.push(p);
-        }
-    }
-}
 
 /// One assertion found in the source.
 #[derive(Debug, Clone)]
@@ -340,8 +319,7 @@ fn run_archive(path: &Path) -> Counts {
 
 #[allow(clippy::print_stdout)]
 fn run_all(dir: &Path) -> (BTreeMap<String, Counts>, Counts) {
-    let mut archives = Vec::new();
-    collect(dir, &mut archives);
+    let archives = common::txtar_archives(dir);
     let mut per_dir: BTreeMap<String, Counts> = BTreeMap::new();
     let mut total = Counts::default();
     let verbose = std::env::var("PEQUOD_CUE_CONFORMANCE_VERBOSE").is_ok();
@@ -398,12 +376,7 @@ fn run_all(dir: &Path) -> (BTreeMap<String, Counts>, Counts) {
 
 #[test]
 fn conformance_eval() {
-    let dir = corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "conformance corpus not found at {} (set PEQUOD_CUE_CONFORMANCE_DIR to the cue-v0.17.1 directory)",
-        dir.display()
-    );
+    let dir = common::corpus_dir().join("cue/testdata");
     std::panic::set_hook(Box::new(|_| {}));
     let handle = std::thread::Builder::new()
         .stack_size(1 << 30)

@@ -6,31 +6,11 @@
 //! rejected. Every other file must parse.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pequod_cue::txtar;
 
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PEQUOD_CUE_CONFORMANCE_DIR") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/cue-v0.17.1")
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "txtar") {
-            out.push(p);
-        }
-    }
-}
+mod common;
 
 /// Messages the official parser and scanner produce for syntax errors.
 const SYNTAX_MESSAGES: &[&str] = &[
@@ -80,19 +60,8 @@ fn expects_syntax_error(archive: &txtar::Archive, name: &str) -> bool {
 
 #[test]
 fn conformance_corpus_parses() {
-    let dir = corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "conformance corpus not found at {} (set PEQUOD_CUE_CONFORMANCE_DIR)",
-        dir.display()
-    );
-    let mut archives = Vec::new();
-    collect(&dir, &mut archives);
-    assert!(
-        !archives.is_empty(),
-        "no .txtar archives under {}",
-        dir.display()
-    );
+    let dir = common::corpus_dir();
+    let archives = common::txtar_archives(&dir);
 
     let listed: Vec<String> = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/expected-syntax-errors.txt"),

@@ -11,25 +11,13 @@
 
 use std::path::PathBuf;
 
+mod common;
+
 #[test]
 fn webservice_exports_match_official_cue() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let module = manifest.join("../../modules/webservice");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&module)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cue"))
-        .collect();
-    files.sort();
-    let sources: Vec<(String, String)> = files
-        .iter()
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
-        .collect();
-    let refs: Vec<(&str, &str)> = sources
-        .iter()
-        .map(|(n, s)| (n.as_str(), s.as_str()))
-        .collect();
-    let compiled = pequod_cue::Compiled::from_sources(&refs).unwrap();
+    let compiled = common::webservice_module();
     for case in ["basic", "full", "violations"] {
         let data = manifest.join(format!("testdata/webservice/{case}.data.json"));
         let data: serde_json::Value =

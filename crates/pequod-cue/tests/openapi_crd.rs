@@ -13,28 +13,15 @@ use std::path::PathBuf;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
-use pequod_cue::{Compiled, openapi_schema};
+use pequod_cue::openapi_schema;
 use pequod_testing::{TestCluster, unique_name};
 use serde_json::{Value, json};
 
+mod common;
+
 /// The schema of `#Spec` of the bundled webservice module, read from disk.
 fn webservice_spec_schema() -> Value {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../modules/webservice");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cue"))
-        .collect();
-    files.sort();
-    let sources: Vec<(String, String)> = files
-        .iter()
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
-        .collect();
-    let refs: Vec<(&str, &str)> = sources
-        .iter()
-        .map(|(n, s)| (n.as_str(), s.as_str()))
-        .collect();
-    let compiled = Compiled::from_sources(&refs).unwrap();
+    let compiled = common::webservice_module();
     let mut instance = compiled.eval();
     openapi_schema(&mut instance, "#Spec").unwrap()
 }

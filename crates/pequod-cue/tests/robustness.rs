@@ -1,8 +1,8 @@
 //! Feeds thousands of mutated corpus files to the parser: it must never panic.
 
-use std::path::{Path, PathBuf};
-
 use pequod_cue::txtar;
+
+mod common;
 
 /// A small deterministic xorshift generator.
 struct Rng(u64);
@@ -22,28 +22,6 @@ impl Rng {
             0
         } else {
             (self.next() % n as u64) as usize
-        }
-    }
-}
-
-fn corpus_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PEQUOD_CUE_CONFORMANCE_DIR") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/cue-v0.17.1")
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "txtar") {
-            out.push(p);
         }
     }
 }
@@ -124,14 +102,8 @@ fn mutate(rng: &mut Rng, src: &[u8], corpus: &[Vec<u8>]) -> Vec<u8> {
 
 #[test]
 fn mutated_corpus_never_panics() {
-    let dir = corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "conformance corpus not found at {}",
-        dir.display()
-    );
-    let mut archives = Vec::new();
-    collect(&dir, &mut archives);
+    let dir = common::corpus_dir();
+    let archives = common::txtar_archives(&dir);
     let mut corpus: Vec<Vec<u8>> = Vec::new();
     for path in &archives {
         let text = std::fs::read_to_string(path).unwrap_or_default();
