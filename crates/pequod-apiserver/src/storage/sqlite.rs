@@ -195,17 +195,23 @@ fn current(
     .map_err(backend)
 }
 
-/// Appends a log entry and returns its revision.
+/// Appends a log entry (the next revision) and returns it as the event it
+/// is; `create` is the key's creation revision, `None` for a creation.
 fn append(
     tx: &Transaction<'_>,
-    key: &str,
-    kind: &EventKind,
+    key: Key,
+    kind: EventKind,
     create: Option<Revision>,
-    value: &[u8],
-) -> Result<Revision, StorageError> {
+    value: Vec<u8>,
+) -> Result<Event, StorageError> {
     tx.execute(
         "INSERT INTO log (key, kind, create_revision, value) VALUES (?1, ?2, ?3, ?4)",
-        params![key, kind_code(kind), create.map_or(0, to_sql), value],
+        params![
+            key.as_str(),
+            kind_code(&kind),
+            create.map_or(0, to_sql),
+            value
+        ],
     )
     .map_err(backend)?;
     let revision = to_revision(tx.last_insert_rowid());
@@ -216,7 +222,15 @@ fn append(
         )
         .map_err(backend)?;
     }
-    Ok(revision)
+    Ok(Event {
+        kind,
+        object: Stored {
+            key,
+            revision,
+            create_revision: create.unwrap_or(revision),
+            value,
+        },
+    })
 }
 
 fn check(key: &str, expected: Option<Revision>, actual: Revision) -> Result<(), StorageError> {
@@ -271,21 +285,14 @@ impl Storage for SqliteStorage {
             if current(tx, key.as_str())?.is_some() {
                 return Err(StorageError::AlreadyExists(key.to_string()));
             }
-            let revision = append(tx, key.as_str(), &EventKind::Added, None, &value)?;
+            let event = append(tx, key, EventKind::Added, None, value)?;
+            let o = &event.object;
             tx.execute(
                 "INSERT INTO objects (key, revision, create_revision, value) VALUES (?1, ?2, ?2, ?3)",
-                params![key.as_str(), to_sql(revision), value],
+                params![o.key.as_str(), to_sql(o.revision), o.value],
             )
             .map_err(backend)?;
-            Ok(Event {
-                kind: EventKind::Added,
-                object: Stored {
-                    key,
-                    revision,
-                    create_revision: revision,
-                    value,
-                },
-            })
+            Ok(event)
         })
         .await
     }
@@ -302,27 +309,14 @@ impl Storage for SqliteStorage {
                 return Err(StorageError::NotFound(key.to_string()));
             };
             check(key.as_str(), expected, actual)?;
-            let revision = append(
-                tx,
-                key.as_str(),
-                &EventKind::Modified,
-                Some(create_revision),
-                &value,
-            )?;
+            let event = append(tx, key, EventKind::Modified, Some(create_revision), value)?;
+            let o = &event.object;
             tx.execute(
                 "UPDATE objects SET revision = ?2, value = ?3 WHERE key = ?1",
-                params![key.as_str(), to_sql(revision), value],
+                params![o.key.as_str(), to_sql(o.revision), o.value],
             )
             .map_err(backend)?;
-            Ok(Event {
-                kind: EventKind::Modified,
-                object: Stored {
-                    key,
-                    revision,
-                    create_revision,
-                    value,
-                },
-            })
+            Ok(event)
         })
         .await
     }
@@ -334,24 +328,13 @@ impl Storage for SqliteStorage {
                 return Err(StorageError::NotFound(key.to_string()));
             };
             check(key.as_str(), expected, actual)?;
-            let revision = append(
-                tx,
-                key.as_str(),
-                &EventKind::Deleted,
-                Some(create_revision),
-                &value,
-            )?;
-            tx.execute("DELETE FROM objects WHERE key = ?1", [key.as_str()])
-                .map_err(backend)?;
-            Ok(Event {
-                kind: EventKind::Deleted,
-                object: Stored {
-                    key,
-                    revision,
-                    create_revision,
-                    value,
-                },
-            })
+            let event = append(tx, key, EventKind::Deleted, Some(create_revision), value)?;
+            tx.execute(
+                "DELETE FROM objects WHERE key = ?1",
+                [event.object.key.as_str()],
+            )
+            .map_err(backend)?;
+            Ok(event)
         })
         .await
     }
