@@ -26,28 +26,9 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostPa
 use pequod_api::{NodePhase, ResourceGraph, Transform, TransformPhase};
 use pequod_controllers::{resource_graph, transform};
 use pequod_runtime::manager::{Manager, ManagerConfig};
+use pequod_testing::measure::{arg, rss_kib};
 use pequod_testing::{TestCluster, unique_name};
 use serde_json::json;
-
-fn arg(n: usize, default: u64) -> u64 {
-    std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .nth(n)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_kib(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// Per controller: reconcile count and the cumulative latency histogram.
 #[derive(Default, Clone)]
@@ -121,7 +102,7 @@ async fn main() {
         .apply_crds(&client, &pequod_api::crds())
         .await
         .unwrap();
-    let rss_start = rss_kib("self");
+    let rss_start = rss_kib("self").unwrap_or(0);
 
     let mut manager = Manager::new(
         client.clone(),
@@ -215,7 +196,7 @@ async fn main() {
     let before = sample(&metrics.encode());
     tokio::time::sleep(window).await;
     let after = sample(&metrics.encode());
-    let rss = rss_kib("self");
+    let rss = rss_kib("self").unwrap_or(0);
     println!(
         "{instances} WebService instances on the real kube-apiserver ({} CPUs, controllers in this process)",
         std::thread::available_parallelism().map_or(0, |n| n.get())

@@ -29,36 +29,8 @@ use pequod_engine::LiveCache;
 use pequod_engine::applyset::PART_OF_LABEL;
 use pequod_engine::{Engine, EngineConfig};
 use pequod_testing::TestCluster;
+use pequod_testing::measure::{arg, process_rss_kib, rss_kib};
 use serde_json::json;
-
-fn arg(n: usize, default: usize) -> usize {
-    std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .nth(n)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Resident memory of a process in KiB, from /proc.
-fn rss_kib(pid: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-}
-
-fn kube_apiserver_rss_kib() -> Option<u64> {
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid = e.file_name().into_string().ok()?;
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-        (comm.trim() == "kube-apiserver")
-            .then(|| rss_kib(&pid))
-            .flatten()
-    })
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(
@@ -72,9 +44,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let graphs_n = arg(0, 200);
-    let rounds = arg(1, 5);
-    let concurrency = arg(2, 16);
+    let graphs_n = usize::try_from(arg(0, 200)).unwrap_or(200);
+    let rounds = usize::try_from(arg(1, 5)).unwrap_or(5);
+    let concurrency = usize::try_from(arg(2, 16)).unwrap_or(16);
     let cluster = TestCluster::kube_apiserver().unwrap();
     let client = cluster.client().await.unwrap();
     cluster
@@ -159,7 +131,7 @@ async fn main() {
         .with_cache(Arc::new(ConfigMapCache(store)));
     let cached = steady(&cached_engine, &graphs, rounds, concurrency).await;
     let rss_after = rss_kib("self").unwrap_or(0);
-    let apiserver = kube_apiserver_rss_kib();
+    let apiserver = process_rss_kib("kube-apiserver");
 
     println!(
         "engine steady state on the real kube-apiserver ({} CPUs)",

@@ -14,6 +14,7 @@ pub mod fixtures;
 mod harness;
 mod kubectl;
 pub mod kubelet;
+pub mod measure;
 mod names;
 mod oracle;
 mod wait;
