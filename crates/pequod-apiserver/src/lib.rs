@@ -7,3 +7,4 @@
 //! [`SqliteStorage`](storage::sqlite::SqliteStorage).
 
 pub mod storage;
+pub mod schema;
