@@ -8,6 +8,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../modules");
     println!("cargo::rerun-if-changed={}", root.display());
     let mut table = String::from("&[\n");
+    let mut transforms = String::from("&[\n");
     let mut modules: Vec<PathBuf> = std::fs::read_dir(&root)
         .map(|d| {
             d.flatten()
@@ -30,6 +31,15 @@ fn main() {
             })
             .unwrap_or_default();
         files.push(module.join("cue.mod/module.cue"));
+        let transform = module.join("transform.yaml");
+        println!("cargo::rerun-if-changed={}", transform.display());
+        if let Ok(absolute) = transform.canonicalize() {
+            let _ = writeln!(
+                transforms,
+                "    ({name:?}, include_str!({:?})),",
+                absolute.display().to_string()
+            );
+        }
         files.sort();
         let _ = writeln!(table, "    ({name:?}, &[");
         for file in files {
@@ -49,9 +59,15 @@ fn main() {
         let _ = writeln!(table, "    ]),");
     }
     table.push(']');
-    let out =
-        PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("bundled_modules.rs");
-    if let Err(e) = std::fs::write(&out, table) {
-        println!("cargo::error=writing {}: {e}", out.display());
+    transforms.push(']');
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    for (file, body) in [
+        ("bundled_modules.rs", table),
+        ("bundled_transforms.rs", transforms),
+    ] {
+        let out = out_dir.join(file);
+        if let Err(e) = std::fs::write(&out, body) {
+            println!("cargo::error=writing {}: {e}", out.display());
+        }
     }
 }

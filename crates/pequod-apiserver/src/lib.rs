@@ -1,10 +1,24 @@
 //! Pequod's embedded, Kubernetes-compatible API server and its storage (SQLite,
 //! PostgreSQL). It knows nothing of Pequod's controllers.
 //!
-//! Start with [`storage`]: the [`Storage`](storage::Storage) trait (objects by
-//! key, one global revision, snapshot lists with continue tokens, watches that
-//! resume from the log, compaction) and its SQLite implementation
-//! [`SqliteStorage`](storage::sqlite::SqliteStorage).
+//! Layers, bottom up: [`storage`] (objects by key, one global revision,
+//! snapshot lists, resumable watches, compaction; SQLite now),
+//! [`store`] (what kube-apiserver's registry does: metadata, generation,
+//! optimistic concurrency, subresources, patches and server-side apply,
+//! defaulting, pruning and validation, finalizers, garbage collection),
+//! [`server`] (HTTPS, bearer tokens, discovery, OpenAPI, the REST verbs,
+//! watches, tables). [`registry`] says what is served; [`schema`],
+//! [`patch`], [`selector`], [`table`] and [`workloads`] are the pure parts.
 
-pub mod storage;
+pub mod api;
+pub mod embedded;
+pub mod jsonpath;
+pub mod patch;
+pub mod registry;
 pub mod schema;
+pub mod selector;
+pub mod server;
+pub mod storage;
+pub mod store;
+pub mod table;
+pub mod workloads;

@@ -29,12 +29,16 @@ pub enum Backend {
     /// The real kube-apiserver + kube-controller-manager + etcd built from
     /// the official Kubernetes modules in `test/kube-apiserver/`.
     KubeApiserver,
+    /// Pequod's embedded API server on SQLite (`pequod-apiserver`), run
+    /// in-process on a thread of its own.
+    Embedded,
 }
 
 impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Backend::KubeApiserver => "kube-apiserver",
+            Backend::Embedded => "embedded",
         })
     }
 }
@@ -75,6 +79,33 @@ impl TestCluster {
                 what: "kube-apiserver",
                 message: message.clone(),
             })
+    }
+
+    /// Pequod's embedded API server, started once per test binary on a
+    /// thread with its own runtime, its data in a fresh temporary directory.
+    pub fn embedded() -> Result<&'static TestCluster, Error> {
+        static CLUSTER: OnceLock<Result<TestCluster, String>> = OnceLock::new();
+        CLUSTER
+            .get_or_init(|| {
+                let kubeconfig = crate::embedded::start().map_err(|e| e.to_string())?;
+                Ok(TestCluster {
+                    backend: Backend::Embedded,
+                    kubeconfig,
+                })
+            })
+            .as_ref()
+            .map_err(|message| Error::Start {
+                what: "embedded API server",
+                message: message.clone(),
+            })
+    }
+
+    /// The cluster of `backend`.
+    pub fn of(backend: Backend) -> Result<&'static TestCluster, Error> {
+        match backend {
+            Backend::KubeApiserver => Self::kube_apiserver(),
+            Backend::Embedded => Self::embedded(),
+        }
     }
 
     /// Which server this is.
@@ -164,7 +195,13 @@ impl TestCluster {
     /// A real `kubectl` set up to talk to this cluster.
     pub fn kubectl(&self) -> Command {
         let mut command = Command::new(crate::kubectl::kubectl_path());
-        command.arg("--kubeconfig").arg(&self.kubeconfig);
+        // A discovery cache of this server's own: ~/.kube/cache is keyed by
+        // host and port, which later servers reuse with other resources.
+        command
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.kubeconfig.with_extension("kubectl-cache"));
         command
     }
 }

@@ -9,6 +9,7 @@
 //! client belongs to the async runtime that made it.
 
 mod cluster;
+mod embedded;
 mod error;
 pub mod fixtures;
 mod harness;

@@ -20,6 +20,8 @@ pub(crate) enum Command {
         #[arg(short, long, value_enum, default_value_t = VersionFormat::Text)]
         output: VersionFormat,
     },
+    /// Run Pequod standalone: the embedded API server and every controller in one process.
+    Up(UpArgs),
     /// Run the operator against a cluster (KUBECONFIG, or in-cluster config).
     Run(RunArgs),
     /// Render an instance through a platform module and print its ResourceGraph (no cluster needed).
@@ -93,6 +95,37 @@ pub(crate) struct RunArgs {
     /// Install or update Pequod's CRDs at start.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub(crate) install_crds: bool,
+    #[command(flatten)]
+    pub(crate) logging: LoggingArgs,
+}
+
+/// Flags of `pequod up`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UpArgs {
+    /// Where the database, certificates, token and kubeconfig live.
+    #[arg(long, default_value = ".pequod", value_name = "DIR")]
+    pub(crate) data_dir: std::path::PathBuf,
+    /// Address the API server listens on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:6443", value_name = "ADDR")]
+    pub(crate) listen: String,
+    /// Database to keep state in: `sqlite://PATH` (default: SQLite at DIR/pequod.db).
+    #[arg(long, env = "PEQUOD_DATABASE_URL", value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+    /// Where /metrics is served (`0`, the default here, disables it).
+    #[arg(long, default_value = "0", value_name = "ADDR")]
+    pub(crate) metrics_bind_address: String,
+    /// Where /healthz and /readyz are served (`0`, the default here, disables them).
+    #[arg(long, default_value = "0", value_name = "ADDR")]
+    pub(crate) health_probe_bind_address: String,
+    /// Server-side applies in flight at once within one wave of a graph.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_concurrent_applies: u16,
+    /// ResourceGraphs reconciled at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_concurrent_reconciles: u16,
+    /// Do not print graph progress on standard output.
+    #[arg(long)]
+    pub(crate) quiet: bool,
     #[command(flatten)]
     pub(crate) logging: LoggingArgs,
 }

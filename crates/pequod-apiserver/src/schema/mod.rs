@@ -164,3 +164,27 @@ impl Schema {
         }
     }
 }
+
+pub mod builtin;
+pub mod builtin_default;
+mod convert;
+pub mod crd;
+pub mod default;
+pub mod field_error;
+mod list_types;
+pub mod openapi;
+pub mod prune;
+pub mod structural;
+pub mod validate;
+
+pub use builtin::{BuiltinKind, builtin_definitions, builtin_kind, builtin_kinds, builtin_schema};
+pub use builtin_default::default_builtin;
+pub use crd::{SchemaError, crd_schema};
+pub use default::apply_defaults;
+pub use field_error::{FieldError, FieldErrorKind};
+pub use openapi::{
+    SchemaSource, ServedKind, openapi_v2, openapi_v3_group_version, openapi_v3_index,
+};
+pub use prune::{prune, unknown_fields};
+pub use structural::{check_structural, check_structural_at};
+pub use validate::validate;

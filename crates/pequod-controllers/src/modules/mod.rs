@@ -10,6 +10,17 @@ use sha2::{Digest, Sha256};
 static BUNDLED: &[(&str, &[(&str, &str)])] =
     include!(concat!(env!("OUT_DIR"), "/bundled_modules.rs"));
 
+/// The Transform manifest each bundled module ships (`transform.yaml`):
+/// module name, then YAML.
+static BUNDLED_TRANSFORMS: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/bundled_transforms.rs"));
+
+/// The Transforms that publish the bundled modules, as shipped with them
+/// (what `pequod up` installs): module name and manifest YAML.
+pub fn bundled_transforms() -> &'static [(&'static str, &'static str)] {
+    BUNDLED_TRANSFORMS
+}
+
 /// A module's files, by path relative to its root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Module {

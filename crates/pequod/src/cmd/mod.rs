@@ -6,6 +6,7 @@ pub(crate) mod cue;
 pub(crate) mod graph;
 pub(crate) mod render;
 pub(crate) mod run;
+pub(crate) mod up;
 pub(crate) mod version;
 
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use crate::cli::{self, Cli, Command};
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Version { output } => version::run(output),
+        Command::Up(args) => up::run(args),
         Command::Run(args) => run::run(args),
         Command::Render(args) => render::run(&args),
         Command::Cue(cli::CueCommand::Export(args)) => cue::export(&args),

@@ -55,7 +55,7 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
             default_identity(),
         )
     });
-    let mut manager = Manager::new(
+    let manager = Manager::new(
         client,
         ManagerConfig {
             metrics_bind_address: args.metrics_bind_address.clone(),
@@ -64,19 +64,12 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
             ..ManagerConfig::default()
         },
     );
-    resource_graph::add_to(
-        &mut manager,
-        resource_graph::Config {
-            engine: EngineConfig {
-                max_concurrent_applies: usize::from(args.max_concurrent_applies),
-                ..EngineConfig::default()
-            },
-            concurrency: args.max_concurrent_reconciles,
-            ..resource_graph::Config::default()
-        },
-    );
-    pequod_controllers::transform::controller::add_to(&mut manager);
-    let running = manager.start().await.context("starting the manager")?;
+    let running = start_controllers(
+        manager,
+        args.max_concurrent_applies,
+        args.max_concurrent_reconciles,
+    )
+    .await?;
     tracing::info!(
         metrics = ?running.metrics_addr(),
         health = ?running.health_addr(),
@@ -88,8 +81,30 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds Pequod's controllers (Transform, and through it the instance
+/// controllers; ResourceGraph) to `manager` and starts it.
+pub(crate) async fn start_controllers(
+    mut manager: Manager,
+    max_concurrent_applies: u16,
+    max_concurrent_reconciles: u16,
+) -> anyhow::Result<pequod_runtime::manager::Running> {
+    resource_graph::add_to(
+        &mut manager,
+        resource_graph::Config {
+            engine: EngineConfig {
+                max_concurrent_applies: usize::from(max_concurrent_applies),
+                ..EngineConfig::default()
+            },
+            concurrency: max_concurrent_reconciles,
+            ..resource_graph::Config::default()
+        },
+    );
+    pequod_controllers::transform::controller::add_to(&mut manager);
+    manager.start().await.context("starting the manager")
+}
+
 /// Server-side applies Pequod's CRDs with field manager `pequod`.
-async fn install_crds(client: &Client) -> anyhow::Result<()> {
+pub(crate) async fn install_crds(client: &Client) -> anyhow::Result<()> {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     use kube::api::{Api, Patch, PatchParams};
     use kube::runtime::wait::{await_condition, conditions};
