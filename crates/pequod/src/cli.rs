@@ -126,6 +126,9 @@ pub(crate) struct UpArgs {
     /// Do not print graph progress on standard output.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Serve the API only: no CRDs, Transforms or controllers (for benchmarks and API tests).
+    #[arg(long)]
+    pub(crate) no_controllers: bool,
     #[command(flatten)]
     pub(crate) logging: LoggingArgs,
 }

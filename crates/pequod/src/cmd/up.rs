@@ -39,6 +39,12 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     .await
     .context("starting the embedded API server")?;
     tracing::info!(url = %server.url, data_dir = %args.data_dir.display(), "API server listening");
+    if args.no_controllers {
+        print_next_steps(&server);
+        shutdown_signal().await;
+        server.shutdown().await;
+        return Ok(());
+    }
     let client = client_for(&server).await?;
     crate::cmd::run::install_crds(&client).await?;
     install_transforms(&client).await?;
