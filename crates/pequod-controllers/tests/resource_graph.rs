@@ -17,7 +17,7 @@ use kube::api::{DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use pequod_api::{GraphPhase, ResourceGraph};
 use pequod_controllers::resource_graph;
-use pequod_testing::{TestCluster, eventually, fixtures};
+use pequod_testing::{Backend, TestCluster, eventually, fixtures};
 use serde_json::{Value, json};
 
 const GROUP: &str = "controllers.test.pequod.io";
@@ -27,9 +27,8 @@ fn queues(client: &Client, ns: &str) -> Api<DynamicObject> {
     fixtures::schemaless_api(client, ns, GROUP, "Queue", "queues")
 }
 
-#[tokio::test]
-async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
-    let cluster = TestCluster::kube_apiserver().unwrap();
+async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order(backend: Backend) {
+    let cluster = TestCluster::of(backend).unwrap();
     let client = cluster.client().await.unwrap();
     let mut crds = pequod_api::crds();
     crds.push(fixtures::schemaless_crd(GROUP, "Queue", "queues"));
@@ -186,3 +185,5 @@ async fn graph_is_driven_to_ready_kept_there_and_deleted_in_order() {
         .unwrap()
         .unwrap();
 }
+
+pequod_testing::on_every_backend!(graph_is_driven_to_ready_kept_there_and_deleted_in_order);

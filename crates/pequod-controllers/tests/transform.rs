@@ -17,7 +17,7 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use pequod_api::{ResourceGraph, Transform, TransformPhase};
 use pequod_controllers::{resource_graph, transform};
 use pequod_runtime::manager::{Manager, ManagerConfig};
-use pequod_testing::{TestCluster, eventually, unique_name};
+use pequod_testing::{Backend, TestCluster, eventually, unique_name};
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -30,9 +30,8 @@ fn transform(name: &str, group: &str, cue_ref: serde_json::Value) -> Transform {
     .unwrap()
 }
 
-#[tokio::test]
-async fn transforms_publish_kinds_and_guard_their_schemas() {
-    let cluster = TestCluster::kube_apiserver().unwrap();
+async fn transforms_publish_kinds_and_guard_their_schemas(backend: Backend) {
+    let cluster = TestCluster::of(backend).unwrap();
     let client = cluster.client().await.unwrap();
     cluster
         .apply_crds(&client, &pequod_api::crds())
@@ -208,3 +207,5 @@ async fn transforms_publish_kinds_and_guard_their_schemas() {
     let _ = stop.send(());
     manager_task.await.unwrap().unwrap();
 }
+
+pequod_testing::on_every_backend!(transforms_publish_kinds_and_guard_their_schemas);

@@ -11,12 +11,11 @@ use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use pequod_api::Transform;
 use pequod_controllers::transform::crd::generated_crd;
-use pequod_testing::{TestCluster, unique_name};
+use pequod_testing::{Backend, TestCluster, unique_name};
 use serde_json::json;
 
-#[tokio::test]
-async fn generated_crd_serves_and_validates_instances() {
-    let cluster = TestCluster::kube_apiserver().unwrap();
+async fn generated_crd_serves_and_validates_instances(backend: Backend) {
+    let cluster = TestCluster::of(backend).unwrap();
     let client = cluster.client().await.unwrap();
     let group = format!("{}.platform.test.pequod.io", unique_name("g"));
     let transform: Transform = serde_json::from_value(json!({
@@ -96,3 +95,5 @@ async fn generated_crd_serves_and_validates_instances() {
         assert!(status.message.contains(path), "{path}: {}", status.message);
     }
 }
+
+pequod_testing::on_every_backend!(generated_crd_serves_and_validates_instances);

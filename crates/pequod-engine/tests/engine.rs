@@ -15,14 +15,14 @@ use kube::api::{ApiResource, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use pequod_api::{GraphPhase, NodePhase, ResourceGraph};
 use pequod_engine::{Engine, EngineConfig, Outcome};
-use pequod_testing::{TestCluster, fixtures};
+use pequod_testing::{Backend, TestCluster, fixtures};
 use serde_json::{Value, json};
 
 const DB_GROUP: &str = "engine.test.pequod.io";
 
 /// Installs Pequod's CRDs and a `Database` test kind with a status subresource.
-async fn setup() -> (Client, String, Engine) {
-    let cluster = TestCluster::kube_apiserver().unwrap();
+async fn setup(backend: Backend) -> (Client, String, Engine) {
+    let cluster = TestCluster::of(backend).unwrap();
     let client = cluster.client().await.unwrap();
     let database = fixtures::schemaless_crd(DB_GROUP, "Database", "databases");
     let mut crds = pequod_api::crds();
@@ -96,9 +96,8 @@ async fn set_database_ready(client: &Client, ns: &str, name: &str, status: Value
         .unwrap();
 }
 
-#[tokio::test]
-async fn graph_lifecycle_waves_drift_prune_and_ordered_delete() {
-    let (client, ns, engine) = setup().await;
+async fn graph_lifecycle_waves_drift_prune_and_ordered_delete(backend: Backend) {
+    let (client, ns, engine) = setup(backend).await;
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
     let graphs = create_graph(
         &client,
@@ -246,9 +245,8 @@ async fn graph_lifecycle_waves_drift_prune_and_ordered_delete() {
     assert_eq!(orphan.data.unwrap()["mode"], "fast");
 }
 
-#[tokio::test]
-async fn adoption_policies() {
-    let (client, ns, engine) = setup().await;
+async fn adoption_policies(backend: Backend) {
+    let (client, ns, engine) = setup(backend).await;
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
     let plain = |name: &str| -> ConfigMap {
         serde_json::from_value(configmap(name, json!({"k": "human"}))).unwrap()
@@ -339,9 +337,8 @@ async fn adoption_policies() {
     assert_eq!(o.status.phase, Some(GraphPhase::Failed));
 }
 
-#[tokio::test]
-async fn invalid_graphs_apply_nothing() {
-    let (client, ns, engine) = setup().await;
+async fn invalid_graphs_apply_nothing(backend: Backend) {
+    let (client, ns, engine) = setup(backend).await;
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
     let graphs = create_graph(
         &client,
@@ -399,9 +396,8 @@ async fn invalid_graphs_apply_nothing() {
     assert_eq!(o.applied, 0);
 }
 
-#[tokio::test]
-async fn ready_when_and_readiness_timeout() {
-    let (client, ns, engine) = setup().await;
+async fn ready_when_and_readiness_timeout(backend: Backend) {
+    let (client, ns, engine) = setup(backend).await;
     let graphs = create_graph(
         &client,
         &ns,
@@ -446,9 +442,8 @@ impl pequod_engine::LiveCache for FixedCache {
     }
 }
 
-#[tokio::test]
-async fn a_stale_cache_never_causes_a_false_correction() {
-    let (client, ns, engine) = setup().await;
+async fn a_stale_cache_never_causes_a_false_correction(backend: Backend) {
+    let (client, ns, engine) = setup(backend).await;
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
     let graphs = create_graph(
         &client,
@@ -480,3 +475,11 @@ async fn a_stale_cache_never_causes_a_false_correction() {
     assert_eq!(o.applied, 0, "nothing changed, so nothing is sent");
     assert!(!reasons(&o).contains(&"DriftCorrected"), "{:?}", o.events);
 }
+
+pequod_testing::on_every_backend!(
+    graph_lifecycle_waves_drift_prune_and_ordered_delete,
+    adoption_policies,
+    invalid_graphs_apply_nothing,
+    ready_when_and_readiness_timeout,
+    a_stale_cache_never_causes_a_false_correction
+);

@@ -1,7 +1,7 @@
 //! Finding a real `kubectl`: the machine's, or one built from the same
 //! Kubernetes modules as the harness when the machine has none.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -37,4 +37,18 @@ pub(crate) fn kubectl_path() -> PathBuf {
             .unwrap_or_else(|| PathBuf::from("kubectl"))
     })
     .clone()
+}
+
+/// A real `kubectl` for the cluster of an arbitrary `kubeconfig` (a
+/// `pequod up` data directory's, say), with a discovery cache of its own
+/// next to it: `~/.kube/cache` is keyed by host and port, which later
+/// servers reuse with other resources.
+pub fn kubectl_for(kubeconfig: &Path) -> Command {
+    let mut command = Command::new(kubectl_path());
+    command
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .arg("--cache-dir")
+        .arg(kubeconfig.with_extension("kubectl-cache"));
+    command
 }

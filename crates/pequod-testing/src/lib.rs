@@ -22,6 +22,26 @@ mod wait;
 
 pub use cluster::{Backend, KUBE_APISERVER_KUBECONFIG_ENV, TestCluster};
 pub use error::Error;
+pub use kubectl::kubectl_for;
 pub use names::unique_name;
 pub use oracle::cue_oracle;
 pub use wait::eventually;
+
+/// Expands each named `async fn(Backend)` scenario of the calling module into
+/// a module of the same name with one `#[tokio::test]` per backend
+/// (`kube_apiserver`, `embedded`), so one test proves a behaviour on both.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn kube_apiserver() {
+                super::$test($crate::Backend::KubeApiserver).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                super::$test($crate::Backend::Embedded).await;
+            }
+        }
+    )*};
+}
