@@ -9,3 +9,4 @@ pub mod instance;
 pub mod modules;
 pub mod resource_graph;
 pub mod transform;
+pub mod webhooks;

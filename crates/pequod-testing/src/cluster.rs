@@ -48,6 +48,8 @@ impl std::fmt::Display for Backend {
 pub struct TestCluster {
     backend: Backend,
     kubeconfig: PathBuf,
+    /// The harness of a private cluster, stopped when the cluster is dropped.
+    _own: Option<Harness>,
 }
 
 /// Label put on every namespace a test creates.
@@ -72,6 +74,7 @@ impl TestCluster {
                 Ok(TestCluster {
                     backend: Backend::KubeApiserver,
                     kubeconfig,
+                    _own: None,
                 })
             })
             .as_ref()
@@ -91,6 +94,7 @@ impl TestCluster {
                 Ok(TestCluster {
                     backend: Backend::Embedded,
                     kubeconfig,
+                    _own: None,
                 })
             })
             .as_ref()
@@ -98,6 +102,18 @@ impl TestCluster {
                 what: "embedded API server",
                 message: message.clone(),
             })
+    }
+
+    /// A real kube-apiserver of the caller's own, never shared: for tests
+    /// that change cluster-wide behaviour (admission webhooks). It stops
+    /// when the returned cluster is dropped.
+    pub fn private_kube_apiserver() -> Result<TestCluster, Error> {
+        let harness = Harness::start()?;
+        Ok(TestCluster {
+            backend: Backend::KubeApiserver,
+            kubeconfig: harness.kubeconfig().to_owned(),
+            _own: Some(harness),
+        })
     }
 
     /// The cluster of `backend`.

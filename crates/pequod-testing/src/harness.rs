@@ -11,6 +11,7 @@ const RUN_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/kube-a
 
 /// A running harness. It stops by itself when this process exits: the pipe
 /// to its standard input closes and it was started with `--exit-on-stdin-eof`.
+#[derive(Debug)]
 pub(crate) struct Harness {
     kubeconfig: PathBuf,
     _child: Child,

@@ -95,6 +95,17 @@ pub(crate) struct RunArgs {
     /// Install or update Pequod's CRDs at start.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub(crate) install_crds: bool,
+    /// Port of the HTTPS server for the validating admission webhooks (`0` disables them).
+    #[arg(long, default_value_t = pequod_runtime::webhook::DEFAULT_WEBHOOK_PORT)]
+    pub(crate) webhook_port: u16,
+    /// Directory holding the webhook's `tls.crt` and `tls.key` (re-read when they change);
+    /// without it a CA and certificate are generated at start.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) webhook_cert_dir: Option<std::path::PathBuf>,
+    /// How the API server reaches the webhooks: `https://HOST:PORT` outside the cluster,
+    /// default the Service `pequod-webhook-service` in the Lease namespace.
+    #[arg(long, value_name = "URL")]
+    pub(crate) webhook_url: Option<String>,
     #[command(flatten)]
     pub(crate) logging: LoggingArgs,
 }

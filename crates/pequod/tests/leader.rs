@@ -43,6 +43,7 @@ impl Replica {
                 "--leader-elect-retry-period=500ms",
             ])
             .arg(format!("--metrics-bind-address=127.0.0.1:{metrics_port}"))
+            .arg("--webhook-port=0")
             .arg(format!("--health-probe-bind-address=127.0.0.1:{}", free()))
             .arg("--kubeconfig")
             .arg(cluster.kubeconfig())

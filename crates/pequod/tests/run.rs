@@ -52,6 +52,7 @@ fn run_applies_a_graph_and_stops_on_sigterm() {
     let mut pequod = Command::new(env!("CARGO_BIN_EXE_pequod"))
         .args(["run", "--zap-encoder", "console"])
         .arg(format!("--metrics-bind-address=127.0.0.1:{metrics_port}"))
+        .arg("--webhook-port=0")
         .arg(format!(
             "--health-probe-bind-address=127.0.0.1:{health_port}"
         ))

@@ -230,7 +230,7 @@ async fn reconcile(transform: Arc<Transform>, ctx: Arc<Context>) -> Result<Actio
 }
 
 /// The module a Transform names.
-async fn resolve(client: &Client, transform: &Transform) -> Result<Module, String> {
+pub(crate) async fn resolve(client: &Client, transform: &Transform) -> Result<Module, String> {
     let cue_ref = &transform.spec.cue_ref;
     match cue_ref.kind {
         CueRefType::Embedded => {

@@ -56,7 +56,7 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
         )
     });
     let manager = Manager::new(
-        client,
+        client.clone(),
         ManagerConfig {
             metrics_bind_address: args.metrics_bind_address.clone(),
             health_probe_bind_address: args.health_probe_bind_address.clone(),
@@ -64,6 +64,7 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
             ..ManagerConfig::default()
         },
     );
+    let webhooks = start_webhooks(&client, &args, manager.metrics().clone()).await?;
     let running = start_controllers(
         manager,
         args.max_concurrent_applies,
@@ -77,8 +78,79 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
         "running the Transform and ResourceGraph controllers"
     );
     running.wait(shutdown_signal()).await?;
+    for task in webhooks {
+        task.abort();
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves the validating webhooks (unless `--webhook-port 0`) and keeps
+/// their configuration registered; returns the tasks to stop at exit.
+async fn start_webhooks(
+    client: &Client,
+    args: &RunArgs,
+    metrics: pequod_runtime::metrics::Metrics,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    use pequod_controllers::webhooks::{self, Endpoint};
+    use pequod_runtime::webhook::Tls;
+
+    if args.webhook_port == 0 {
+        return Ok(Vec::new());
+    }
+    let service = "pequod-webhook-service";
+    let namespace = &args.leader_election_namespace;
+    let (endpoint, names) = match &args.webhook_url {
+        Some(url) => {
+            let host = url
+                .trim_start_matches("https://")
+                .split(['/', ':'])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            (Endpoint::Url(url.clone()), vec![host])
+        }
+        None => (
+            Endpoint::Service {
+                namespace: namespace.clone(),
+                name: service.to_owned(),
+            },
+            vec![
+                format!("{service}.{namespace}.svc"),
+                format!("{service}.{namespace}.svc.cluster.local"),
+            ],
+        ),
+    };
+    let tls = match &args.webhook_cert_dir {
+        Some(dir) => Tls::from_dir(dir).context("reading the webhook certificate")?,
+        None => Tls::self_signed(&names).context("generating the webhook certificate")?,
+    };
+    // With a certificate directory, its ca.crt (as cert-manager writes it)
+    // is the bundle; otherwise the generated CA.
+    let ca_bundle = match &args.webhook_cert_dir {
+        Some(dir) => std::fs::read_to_string(dir.join("ca.crt")).ok(),
+        None => tls.ca_bundle().map(str::to_owned),
+    };
+    let addr = std::net::SocketAddr::from(([0, 0, 0, 0], args.webhook_port));
+    let server = webhooks::server(client.clone(), metrics)
+        .start(addr, &tls, std::future::pending())
+        .await
+        .context("starting the webhook server")?;
+    tracing::info!(addr = %server.local_addr(), ?endpoint, "serving admission webhooks");
+    let mut tasks = vec![tokio::spawn(async move {
+        if let Err(error) = server.wait().await {
+            tracing::error!(%error, "webhook server failed");
+        }
+    })];
+    if args.webhook_cert_dir.is_some() {
+        tasks.push(tls.watch(std::time::Duration::from_secs(30)));
+    }
+    tasks.push(webhooks::keep_registered(
+        client.clone(),
+        endpoint,
+        ca_bundle,
+    ));
+    Ok(tasks)
 }
 
 /// Adds Pequod's controllers (Transform, and through it the instance

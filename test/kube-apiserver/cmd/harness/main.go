@@ -86,6 +86,9 @@ func run() error {
 		o.kubeconfig = filepath.Join(o.dataDir, "kubeconfig")
 	}
 
+	// A write to a closed pipe must be an error, not a fatal signal that
+	// skips the cleanup below.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if o.exitOnStdinEOF {
@@ -163,7 +166,10 @@ func run() error {
 
 	select {
 	case <-ctx.Done():
-		fmt.Println("stopping")
+		// Standard error: when the parent died, standard output is a broken
+		// pipe, and a write to it would kill the harness before its deferred
+		// cleanup removes the data directory.
+		fmt.Fprintln(os.Stderr, "stopping")
 		return nil
 	case c := <-firstExit(procs):
 		return fmt.Errorf("%s exited unexpectedly: %v\n%s", c.name, c.err(), c.logTail())
