@@ -7,9 +7,31 @@ use std::sync::mpsc;
 use pequod_apiserver::embedded::{Config, start as start_server};
 use pequod_apiserver::store::StoreOptions;
 
+const PREFIX: &str = "pequod-embedded";
+
+/// Removes the data directories of earlier test binaries: a server lives as
+/// long as its test binary, which exits without running destructors.
+fn sweep_stale() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if stale && entry.file_name().to_string_lossy().starts_with(PREFIX) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Starts the server and returns its admin kubeconfig.
 pub(crate) fn start() -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir().join(crate::unique_name("pequod-embedded"));
+    sweep_stale();
+    let dir = std::env::temp_dir().join(crate::unique_name(PREFIX));
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("pequod-embedded-apiserver".into())
