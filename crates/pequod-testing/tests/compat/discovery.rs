@@ -214,7 +214,10 @@ async fn crd_appears(ctx: Ctx) {
         strings(&resource["shortNames"]),
         [crate::widget::short_name(&group)]
     );
-    assert_eq!(strings(&resource["categories"]), ["compat"]);
+    assert_eq!(
+        strings(&resource["categories"]),
+        [crate::widget::category(&group)]
+    );
     assert_eq!(verbs(resource), ALL_VERBS);
     assert_eq!(self::resource(&v1, "widgets/scale")["kind"], "Scale");
 

@@ -282,7 +282,8 @@ async fn get_formats(ctx: Ctx) {
     let short = widget::short_name(&widgets.group);
     let by_short = ok(&ctx, &["get", "-n", &ns, &short, "-o", "name"], None).await;
     assert_eq!(by_short.trim(), format!("widget.{}/w", widgets.group));
-    let by_category = ok(&ctx, &["get", "-n", &ns, "compat", "-o", "name"], None).await;
+    let category = widget::category(&widgets.group);
+    let by_category = ok(&ctx, &["get", "-n", &ns, &category, "-o", "name"], None).await;
     assert!(by_category.contains("/w"), "{by_category}");
     widgets.uninstall().await;
 }
@@ -448,11 +449,17 @@ async fn explain(ctx: Ctx) {
 
     let widgets = Widgets::install(&ctx).await;
     let resource = format!("widgets.{}.spec.color", widgets.group);
-    let args = ["explain", resource.as_str()];
+    // A cache of its own: kubectl's disk cache (discovery and OpenAPI,
+    // shared by every kubectl of this binary) can miss a group created
+    // while dozens of other tests churn CRDs, on either server.
+    let cache = std::env::temp_dir().join(pequod_testing::unique_name("kubectl-explain-cache"));
+    let cache_flag = format!("--cache-dir={}", cache.display());
+    let args = ["explain", resource.as_str(), cache_flag.as_str()];
     let out = crate::eventually_ok(|| run(&ctx, &args, None)).await;
     assert!(out.contains("KIND:       Widget"), "{out}");
     assert!(out.contains("FIELD: color <string>"), "{out}");
     assert!(out.contains(r#"ENUM:"#) && out.contains("blue"), "{out}");
+    let _ = std::fs::remove_dir_all(&cache);
     widgets.uninstall().await;
 }
 

@@ -2,15 +2,17 @@
 //! a `log` table with every write (its AUTOINCREMENT rowid is the global
 //! revision), and the compaction mark in `meta`.
 //!
-//! Writes are serialized on one connection, each in its own transaction,
-//! committed with `synchronous=FULL` in WAL mode: an acknowledged write
-//! survives `kill -9` and power loss. Reads use a second connection and see
-//! a consistent snapshot per statement group.
+//! Writes go to one connection on a thread of its own, grouped into shared
+//! transactions (`writer`), committed with `synchronous=FULL` in WAL mode: an
+//! acknowledged write survives `kill -9` and power loss. Reads use a pool of
+//! connections, each read one consistent snapshot.
+
+mod writer;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::broadcast;
 
 use super::watch::{LogReader, WatchStream};
@@ -50,10 +52,14 @@ pub struct SqliteStorage {
 }
 
 struct Inner {
-    writer: Mutex<Connection>,
-    reader: Mutex<Connection>,
+    writer: writer::Writer,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
     events: broadcast::Sender<Arc<Event>>,
 }
+
+/// Read connections: reads run in parallel on the blocking pool.
+const READERS: usize = 4;
 
 fn backend(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
@@ -75,44 +81,37 @@ impl SqliteStorage {
     pub fn open(path: &Path) -> Result<Self, StorageError> {
         let writer = open(path)?;
         writer.execute_batch(SCHEMA).map_err(backend)?;
-        let reader = open(path)?;
+        let readers = (0..READERS)
+            .map(|_| open(path).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Mutex::new(writer),
-                reader: Mutex::new(reader),
+                writer: writer::Writer::start(writer, events.clone())?,
+                readers,
+                next_reader: std::sync::atomic::AtomicUsize::new(0),
                 events,
             }),
         })
     }
 
-    /// Runs `f` on the writer connection in one IMMEDIATE transaction and,
-    /// once committed, broadcasts the event it produced.
+    /// Runs `f` in the writer's next transaction; returns once that
+    /// transaction committed (and its event was broadcast).
     async fn write<F>(&self, f: F) -> Result<Stored, StorageError>
     where
-        F: FnOnce(&Transaction<'_>) -> Result<Event, StorageError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<Event, StorageError> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(backend)?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let event = f(&tx)?;
-            tx.commit().map_err(backend)?;
-            // Still holding the writer lock: events go out in revision order.
-            let stored = event.object.clone();
-            let _ = inner.events.send(Arc::new(event));
-            Ok(stored)
-        })
-        .await
-        .map_err(backend)?
+        self.inner
+            .writer
+            .write(Box::new(move |conn| f(conn).map(Some)))
+            .await?
+            .ok_or_else(|| StorageError::Backend("a write produced no event".into()))
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, StorageError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
     {
         read_with(Arc::clone(&self.inner), f).await
     }
@@ -121,10 +120,15 @@ impl SqliteStorage {
 async fn read_with<T, F>(inner: Arc<Inner>, f: F) -> Result<T, StorageError>
 where
     T: Send + 'static,
-    F: FnOnce(&Transaction<'_>) -> Result<T, StorageError> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
 {
     tokio::task::spawn_blocking(move || {
-        let mut conn = inner.reader.lock().map_err(backend)?;
+        let n = inner
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut conn = inner.readers[n % inner.readers.len()]
+            .lock()
+            .map_err(backend)?;
         // One read transaction: every statement sees the same snapshot.
         let tx = conn.transaction().map_err(backend)?;
         let result = f(&tx)?;
@@ -135,7 +139,7 @@ where
     .map_err(backend)?
 }
 
-fn current_revision(tx: &Transaction<'_>) -> Result<Revision, StorageError> {
+fn current_revision(tx: &Connection) -> Result<Revision, StorageError> {
     let seq: Option<i64> = tx
         .query_row(
             "SELECT seq FROM sqlite_sequence WHERE name = 'log'",
@@ -147,7 +151,7 @@ fn current_revision(tx: &Transaction<'_>) -> Result<Revision, StorageError> {
     Ok(seq.map_or(0, to_revision))
 }
 
-fn compacted_revision(tx: &Transaction<'_>) -> Result<Revision, StorageError> {
+fn compacted_revision(tx: &Connection) -> Result<Revision, StorageError> {
     let value: Option<i64> = tx
         .query_row("SELECT value FROM meta WHERE name = 'compacted'", [], |r| {
             r.get(0)
@@ -183,7 +187,7 @@ fn kind_of(code: i64) -> EventKind {
 
 /// The current row of `key`: (revision, create_revision, value).
 fn current(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     key: &str,
 ) -> Result<Option<(Revision, Revision, Vec<u8>)>, StorageError> {
     tx.query_row(
@@ -198,7 +202,7 @@ fn current(
 /// Appends a log entry (the next revision) and returns it as the event it
 /// is; `create` is the key's creation revision, `None` for a creation.
 fn append(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     key: Key,
     kind: EventKind,
     create: Option<Revision>,
@@ -245,7 +249,7 @@ fn check(key: &str, expected: Option<Revision>, actual: Revision) -> Result<(), 
 }
 
 fn read_log(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     range: &KeyRange,
     after: Revision,
 ) -> Result<Vec<Event>, StorageError> {
@@ -463,30 +467,27 @@ impl Storage for SqliteStorage {
     }
 
     async fn compact(&self, revision: Revision) -> Result<(), StorageError> {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(backend)?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+        self.inner
+            .writer
+            .write(Box::new(move |tx| {
+                let c = to_sql(revision.min(current_revision(tx)?));
+                // Keep, per key, the last write at or before the mark unless it
+                // is a deletion: a snapshot at any later revision still sees it.
+                tx.execute(
+                    "DELETE FROM log WHERE revision <= ?1 AND (kind = 2 OR revision <
+                         (SELECT MAX(m.revision) FROM log m WHERE m.key = log.key AND m.revision <= ?1))",
+                    [c],
+                )
                 .map_err(backend)?;
-            let c = to_sql(revision.min(current_revision(&tx)?));
-            // Keep, per key, the last write at or before the mark unless it
-            // is a deletion: a snapshot at any later revision still sees it.
-            tx.execute(
-                "DELETE FROM log WHERE revision <= ?1 AND (kind = 2 OR revision <
-                     (SELECT MAX(m.revision) FROM log m WHERE m.key = log.key AND m.revision <= ?1))",
-                [c],
-            )
-            .map_err(backend)?;
-            tx.execute(
-                "INSERT INTO meta (name, value) VALUES ('compacted', ?1)
-                 ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
-                [c],
-            )
-            .map_err(backend)?;
-            tx.commit().map_err(backend)
-        })
-        .await
-        .map_err(backend)?
+                tx.execute(
+                    "INSERT INTO meta (name, value) VALUES ('compacted', ?1)
+                     ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
+                    [c],
+                )
+                .map_err(backend)?;
+                Ok(None)
+            }))
+            .await
+            .map(|_| ())
     }
 }
