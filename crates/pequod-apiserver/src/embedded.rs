@@ -44,6 +44,9 @@ pub enum StartError {
     /// Loading stored state.
     #[error("loading stored state: {0}")]
     Load(#[from] crate::api::error::ApiError),
+    /// Another server holds the data directory.
+    #[error("{0} is in use by another pequod up (its lock file is held)")]
+    InUse(PathBuf),
     /// A `--database-url` this build cannot open.
     #[error(
         "unsupported database URL {0:?}: use sqlite://PATH (PostgreSQL comes with the external-resources work)"
@@ -77,6 +80,8 @@ pub struct Embedded {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
+    /// Held while serving: one server per data directory.
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -98,6 +103,26 @@ fn database_path(config: &Config) -> Result<PathBuf, StartError> {
     }
 }
 
+/// Takes the data directory's lock: a second server on the same state would
+/// not see the first one's writes in its watches.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, StartError> {
+    let path = dir.join("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StartError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::InUse(dir.to_owned())),
+        Err(std::fs::TryLockError::Error(source)) => Err(StartError::Io { path, source }),
+    }
+}
+
 /// Starts the server; it runs until [`Embedded::shutdown`] or until dropped
 /// with its runtime.
 pub async fn start(config: Config) -> Result<Embedded, StartError> {
@@ -105,8 +130,14 @@ pub async fn start(config: Config) -> Result<Embedded, StartError> {
         let path = path.to_owned();
         move |source| StartError::Io { path, source }
     };
-    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+    server::tls::create_private_dir(&config.data_dir).map_err(io(&config.data_dir))?;
+    let lock = lock_data_dir(&config.data_dir)?;
     let db = database_path(&config)?;
+    // SQLite creates the database (and its -wal and -shm files) with the
+    // mode of an existing file: make it owner-only before it holds Secrets.
+    if !db.exists() {
+        server::tls::write_private(&db, b"").map_err(io(&db))?;
+    }
     let storage = Arc::new(SqliteStorage::open(&db)?);
     let store = Store::open(storage.clone(), config.store.clone()).await?;
     store.spawn_background();
@@ -129,9 +160,9 @@ pub async fn start(config: Config) -> Result<Embedded, StartError> {
         format!("https://{host}:{}", addr.port())
     };
     let kubeconfig = config.data_dir.join("kubeconfig");
-    std::fs::write(
+    server::tls::write_private(
         &kubeconfig,
-        server::kubeconfig(&url, &credentials, "pequod"),
+        server::kubeconfig(&url, &credentials, "pequod").as_bytes(),
     )
     .map_err(io(&kubeconfig))?;
     let router = server::router(store.clone(), credentials.token.clone(), addr.to_string());
@@ -149,6 +180,7 @@ pub async fn start(config: Config) -> Result<Embedded, StartError> {
         stop: Some(stop),
         task,
         background,
+        _lock: lock,
     })
 }
 

@@ -5,7 +5,7 @@
 )]
 //! `pequod up` as a user starts it: the binary, its data directory and its
 //! kubeconfig, driven with the real `kubectl` (and a kube-rs client where a
-//! test needs to see HTTP status codes), stopped with SIGTERM or SIGKILL.
+//! test needs to see HTTP status codes), stopped with SIGTERM, SIGINT or SIGKILL.
 
 use std::io::{BufRead, BufReader, Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -162,9 +162,18 @@ impl Up {
     }
 
     /// SIGTERM, then waits for a clean exit.
-    fn terminate(mut self) {
+    fn terminate(self) {
+        self.stop("-TERM");
+    }
+
+    /// SIGINT (Ctrl-C), then waits for a clean exit.
+    fn interrupt(self) {
+        self.stop("-INT");
+    }
+
+    fn stop(mut self, signal: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -175,14 +184,14 @@ impl Up {
             }
             assert!(
                 Instant::now() < deadline,
-                "pequod up still running 20s after SIGTERM:\n{}",
+                "pequod up still running 20s after kill {signal}:\n{}",
                 self.logs()
             );
             std::thread::sleep(Duration::from_millis(50));
         };
         assert!(
             status.success(),
-            "pequod up exits cleanly on SIGTERM, got {status}:\n{}",
+            "pequod up exits cleanly on kill {signal}, got {status}:\n{}",
             self.logs()
         );
     }
@@ -381,8 +390,7 @@ fn main_job_end_to_end() {
                 lines
                     .iter()
                     .filter_map(|l| progress(l))
-                    .filter(|p| p.graph == "default/shop" && p.kind_name == object)
-                    .last()
+                    .rfind(|p| p.graph == "default/shop" && p.kind_name == object)
                     .map(|p| p.phase.to_owned())
             };
             kinds
@@ -391,6 +399,13 @@ fn main_job_end_to_end() {
                 && lines.iter().any(|l| l == "default/shop  graph Ready")
         },
     );
+
+    let shown: Vec<String> = up
+        .stdout()
+        .into_iter()
+        .filter(|l| l.starts_with("default/shop "))
+        .collect();
+    eprintln!("pequod up progress:\n{}", shown.join("\n"));
 
     // Deleting the WebService takes everything it made with it.
     let out = kubectl.ok(&["delete", "webservice", "shop", "--timeout=60s"], None);
@@ -499,6 +514,52 @@ fn kubectl_end_to_end() {
         out.trim(),
         "customresourcedefinition.apiextensions.k8s.io/gadgets.e2e.pequod.io condition met"
     );
+
+    // apply --server-side of a CRD (cluster-scoped this time) and of its objects.
+    let doohickeys = json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "doohickeys.e2e.pequod.io"},
+        "spec": {
+            "group": "e2e.pequod.io",
+            "scope": "Cluster",
+            "names": {"plural": "doohickeys", "singular": "doohickey", "kind": "Doohickey"},
+            "versions": [{
+                "name": "v1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {
+                    "type": "object",
+                    "x-kubernetes-preserve-unknown-fields": true
+                }}
+            }]
+        }
+    })
+    .to_string();
+    let out = k.ok(&["apply", "--server-side", "-f", "-"], Some(&doohickeys));
+    assert_eq!(
+        out.trim(),
+        "customresourcedefinition.apiextensions.k8s.io/doohickeys.e2e.pequod.io serverside-applied"
+    );
+    k.ok(
+        &[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=30s",
+            "crd/doohickeys.e2e.pequod.io",
+        ],
+        None,
+    );
+    let doohickey = json!({
+        "apiVersion": "e2e.pequod.io/v1", "kind": "Doohickey",
+        "metadata": {"name": "d"}, "spec": {"any": {"thing": [1, 2]}}
+    })
+    .to_string();
+    let out = k.eventually_ok(&["apply", "--server-side", "-f", "-"], Some(&doohickey));
+    assert_eq!(out.trim(), "doohickey.e2e.pequod.io/d serverside-applied");
+    let got = k.json(&["get", "doohickey", "d"]);
+    assert_eq!(got["spec"], json!({"any": {"thing": [1, 2]}}));
+    assert!(got["metadata"].get("namespace").is_none(), "{got:#}");
+    let out = k.ok(&["delete", "crd", "doohickeys.e2e.pequod.io"], None);
+    assert!(out.contains("deleted"), "{out}");
 
     // api-resources: the new CRD, Pequod's own and the bundled WebService.
     let out = k.eventually_ok(&["api-resources", "--api-group=e2e.pequod.io"], None);
@@ -752,7 +813,22 @@ fn kubectl_end_to_end() {
     eventually(Duration::from_secs(20), "the Gadget API gone", || {
         k.gone(&["crd", "gadgets.e2e.pequod.io"])
     });
+
+    // SIGTERM stops the server even with a client still watching.
+    let mut watching = pequod_testing::kubectl_for(&up.kubeconfig)
+        .args(["get", "configmaps", "-A", "--watch"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        watching.try_wait().unwrap().is_none(),
+        "kubectl is watching"
+    );
     up.terminate();
+    let _ = watching.kill();
+    let _ = watching.wait();
 }
 
 /// The kubeconfig's bearer token and CA.
@@ -859,7 +935,14 @@ fn restart_keeps_state() {
         ],
         None,
     );
-    let objects: [&[&str]; 6] = [
+    // The CRD the webservice Transform generates, once its controller made it.
+    k.eventually_ok(&["get", "crd", "webservices.platform.pequod.io"], None);
+    // Restarts re-install Pequod's CRDs and the bundled Transform: no-ops
+    // for objects that have not changed.
+    let objects: [&[&str]; 9] = [
+        &["crd", "transforms.pequod.io"],
+        &["crd", "resourcegraphs.pequod.io"],
+        &["crd", "webservices.platform.pequod.io"],
         &["namespace", "keep"],
         &["configmap", "cm", "-n", "keep"],
         &["secret", "s", "-n", "keep"],
@@ -871,7 +954,10 @@ fn restart_keeps_state() {
         .iter()
         .map(|args| identity(&k, &[&["get"], *args].concat()))
         .collect();
-    let list_rv = k.json(&["get", "configmaps", "-A"])["metadata"]["resourceVersion"]
+    // The server's list resourceVersion: the latest write it made.
+    let list: Value =
+        serde_json::from_str(&k.ok(&["get", "--raw", "/api/v1/configmaps"], None)).unwrap();
+    let list_rv = list["metadata"]["resourceVersion"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -939,13 +1025,103 @@ fn restart_keeps_state() {
     up.terminate();
 
     // A third start on another port: the kubeconfig is rewritten for it,
-    // with the same credentials.
+    // with the same credentials; Ctrl-C stops it.
     let up = Up::start(&dir, &["--no-controllers"]);
     assert_eq!(credentials(&up.kubeconfig), (token, ca));
     let k = up.kubectl();
-    assert_eq!(identity(&k, &["get", "namespace", "keep"]), before[0]);
-    up.terminate();
+    assert_eq!(identity(&k, &["get", "namespace", "keep"]), before[3]);
+    up.interrupt();
     let _ = std::fs::remove_file(saved);
+}
+
+#[test]
+fn data_dir_keeps_credentials_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = DataDir::new("up-perms");
+    let up = Up::start(&dir, &["--no-controllers"]);
+    // Something stored, so the database and its log hold a Secret.
+    up.kubectl().ok(
+        &["apply", "-f", "-"],
+        Some(
+            &json!({
+                "apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": "s", "namespace": "default"},
+                "stringData": {"password": "hunter2"}
+            })
+            .to_string(),
+        ),
+    );
+    // The admin token (in `token` and in the kubeconfig), the private keys
+    // and the database (every Secret, in clear) are the owner's alone, as
+    // `token` and the keys already are.
+    let open: Vec<String> = [
+        "token",
+        "kubeconfig",
+        "pki/ca.key",
+        "pki/apiserver.key",
+        "pequod.db",
+        "pequod.db-wal",
+    ]
+    .iter()
+    .filter_map(|name| {
+        let mode = std::fs::metadata(dir.0.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        (mode & 0o077 != 0).then(|| format!("{name} {mode:o}"))
+    })
+    .collect();
+    up.terminate();
+    assert!(
+        open.is_empty(),
+        "readable by others than the owner: {}",
+        open.join(", ")
+    );
+}
+
+#[test]
+fn second_up_on_a_live_data_dir_refuses() {
+    let dir = DataDir::new("up-twice");
+    let first = Up::start(&dir, &["--no-controllers"]);
+    let kubeconfig = std::fs::read_to_string(&first.kubeconfig).unwrap();
+    let mut second = Command::new(env!("CARGO_BIN_EXE_pequod"))
+        .arg("up")
+        .arg("--data-dir")
+        .arg(&dir.0)
+        .args(["--listen", "127.0.0.1:0", "--no-controllers"])
+        .env_remove("PEQUOD_DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exited = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            second.kill().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = second.wait_with_output().unwrap();
+    let after = std::fs::read_to_string(&first.kubeconfig).unwrap();
+    first.terminate();
+    // Two servers on one database each broadcast only their own writes:
+    // watchers (controllers included) of one never see the other's.
+    assert!(
+        exited.is_some_and(|s| !s.success()),
+        "a second pequod up on a data directory in use starts anyway ({exited:?}):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        after, kubeconfig,
+        "the running server's kubeconfig is left alone"
+    );
 }
 
 /// What the server acknowledged for one ConfigMap.
@@ -1013,7 +1189,7 @@ async fn write_until(
     (sent, failed)
 }
 
-async fn client(kubeconfig: &Path) -> kube::Client {
+async fn client_from(kubeconfig: &Path) -> kube::Client {
     let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
     let config = kube::Config::from_custom_kubeconfig(
         kubeconfig,
@@ -1027,7 +1203,7 @@ async fn client(kubeconfig: &Path) -> kube::Client {
 #[test]
 fn kill_9_loses_no_acknowledged_write() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    const WRITERS: usize = 4;
+    const WRITERS: usize = 16;
     let dir = DataDir::new("up-kill9");
     let up = Up::start(&dir, &["--no-controllers"]);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -1037,7 +1213,7 @@ fn kill_9_loses_no_acknowledged_write() {
         .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Vec::new()));
-    let client = runtime.block_on(client(&up.kubeconfig));
+    let client = runtime.block_on(client_from(&up.kubeconfig));
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| runtime.spawn(write_until(client.clone(), w, stop.clone(), acked.clone())))
         .collect();
@@ -1066,7 +1242,7 @@ fn kill_9_loses_no_acknowledged_write() {
     assert!(failed >= 1, "writes in flight or after the kill fail");
 
     let up = Up::start(&dir, &["--no-controllers"]);
-    let client = runtime.block_on(client(&up.kubeconfig));
+    let client = runtime.block_on(client_from(&up.kubeconfig));
     let api: kube::Api<k8s_openapi::api::core::v1::ConfigMap> =
         kube::Api::namespaced(client.clone(), "default");
     let listed = runtime
@@ -1140,6 +1316,39 @@ fn kill_9_loses_no_acknowledged_write() {
     assert!(
         rv > max_acked,
         "resourceVersion {rv} after the crash, not above {max_acked}"
+    );
+    // A watch resumed from the last acknowledged resourceVersion, as a
+    // client of the killed server would, carries on with what came after.
+    let seen = runtime.block_on(async {
+        use futures::StreamExt as _;
+        let stream = api
+            .watch(
+                &kube::api::WatchParams::default().timeout(3),
+                &max_acked.to_string(),
+            )
+            .await
+            .unwrap();
+        let mut stream = std::pin::pin!(stream);
+        let mut seen = Vec::new();
+        while let Some(event) = stream.next().await {
+            match event.unwrap() {
+                kube::api::WatchEvent::Added(cm) => seen.push(cm.metadata.name.unwrap()),
+                kube::api::WatchEvent::Error(e) => panic!("watch from {max_acked}: {e:?}"),
+                _ => {}
+            }
+            if seen.iter().any(|n| n == "after") {
+                break;
+            }
+        }
+        seen
+    });
+    assert!(
+        seen.iter().any(|n| n == "after"),
+        "a watch from {max_acked} after the restart: {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|n| !acked.iter().any(|a| &a.name == n)),
+        "a watch from {max_acked} replays acknowledged creates: {seen:?}"
     );
     up.terminate();
 }

@@ -48,15 +48,37 @@ fn read(path: &Path) -> Result<Option<String>, TlsError> {
 }
 
 fn write(path: &Path, body: &str) -> Result<(), TlsError> {
-    let io = |source| TlsError::Io {
+    write_private(path, body.as_bytes()).map_err(|source| TlsError::Io {
         path: path.to_owned(),
         source,
-    };
-    std::fs::write(path, body).map_err(io)?;
+    })
+}
+
+/// Writes a file only its owner can read, from its creation on (keys,
+/// tokens, kubeconfigs).
+pub fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // An existing file keeps its mode on open: narrow it first.
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    options.open(path)?.write_all(body)
+}
+
+/// Creates `dir` (and its parents) and makes it owner-only.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }
@@ -70,7 +92,7 @@ impl Credentials {
     /// serving certificate names `hosts` (plus localhost and 127.0.0.1).
     pub fn load_or_create(dir: &Path, hosts: &[String]) -> Result<Self, TlsError> {
         let pki = dir.join("pki");
-        std::fs::create_dir_all(&pki).map_err(|source| TlsError::Io {
+        create_private_dir(&pki).map_err(|source| TlsError::Io {
             path: pki.clone(),
             source,
         })?;
