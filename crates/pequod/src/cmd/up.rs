@@ -40,7 +40,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     .context("starting the embedded API server")?;
     tracing::info!(url = %server.url, data_dir = %args.data_dir.display(), "API server listening");
     if args.no_controllers {
-        print_next_steps(&server);
+        print_next_steps(&server, false);
         shutdown_signal().await;
         server.shutdown().await;
         return Ok(());
@@ -63,7 +63,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         args.max_concurrent_reconciles,
     )
     .await?;
-    print_next_steps(&server);
+    print_next_steps(&server, true);
     let progress = (!args.quiet).then(|| tokio::spawn(show_progress(client)));
     running.wait(shutdown_signal()).await?;
     if let Some(p) = progress {
@@ -104,8 +104,24 @@ async fn install_transforms(client: &Client) -> anyhow::Result<()> {
     clippy::print_stdout,
     reason = "what to run next is the command's output"
 )]
-fn print_next_steps(server: &Embedded) {
+fn print_next_steps(server: &Embedded, controllers: bool) {
     let kubeconfig = server.kubeconfig.display();
+    if !controllers {
+        println!(
+            "Pequod is up: API server {url}, state in {dir} (the API only: no controllers).\n\n\
+             \x20 export KUBECONFIG={kubeconfig}\n\
+             \x20 kubectl api-resources\n\n\
+             Stop with Ctrl-C.\n",
+            url = server.url,
+            dir = server
+                .kubeconfig
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+        let _ = std::io::stdout().flush();
+        return;
+    }
     println!(
         "Pequod is up: API server {url}, state in {dir}.\n\n\
          Next, in another terminal:\n\
