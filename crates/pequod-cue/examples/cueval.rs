@@ -41,7 +41,13 @@ fn main() {
     match i.to_json(r, true) {
         Ok(s) => println!("{s}"),
         Err(e) => {
-            eprintln!("{e}");
+            let all = i.export_errors(r);
+            if all.is_empty() {
+                eprintln!("{}", e.detailed());
+            }
+            for e in all {
+                eprintln!("{}", e.detailed());
+            }
             std::process::exit(1);
         }
     }

@@ -38,6 +38,31 @@ impl Compiled {
         })
     }
 
+    /// Parses `(name, source)` pairs and applies tags (`cue -t`): see
+    /// [`Compiled::with_tags`].
+    pub fn from_sources_with_tags(
+        sources: &[(&str, &str)],
+        tags: &crate::Tags,
+    ) -> Result<Self, crate::LoadError> {
+        Ok(Compiled::from_sources(sources)?.with_tags(tags)?)
+    }
+
+    /// The package with `@tag` fields set from `tags` and the files whose
+    /// `@if(...)` build constraint is false left out (even with no tags, as
+    /// `cue` does). The receiver is unchanged, so one compiled package can
+    /// be evaluated with different tags.
+    pub fn with_tags(&self, tags: &crate::Tags) -> Result<Compiled, crate::TagError> {
+        let kept = crate::tags::apply(&self.files, tags)?;
+        let sources = kept
+            .iter()
+            .filter_map(|(i, _)| self.sources.get(*i).cloned())
+            .collect();
+        Ok(Compiled {
+            files: kept.into_iter().map(|(_, f)| f).collect(),
+            sources,
+        })
+    }
+
     /// The files of the package.
     pub fn files(&self) -> &[ast::File] {
         &self.files
@@ -97,7 +122,7 @@ impl Compiled {
 }
 
 /// Converts JSON into a value inside an evaluator.
-fn from_json(ev: &mut Evaluator<'_>, j: &serde_json::Value) -> Value {
+pub(crate) fn from_json(ev: &mut Evaluator<'_>, j: &serde_json::Value) -> Value {
     use std::str::FromStr;
     match j {
         serde_json::Value::Null => Value::Null,
@@ -263,17 +288,41 @@ impl<'a> Instance<'a> {
     /// Exports a node as JSON (pretty-printed with four spaces if `pretty`).
     pub fn to_json(&mut self, n: Node, pretty: bool) -> Result<String, ExportError> {
         let v = self.ev.value_of(n.0);
-        to_json(&mut self.ev, v, Some(n.0), pretty.then_some("    "))
+        to_json(&mut self.ev, v, Some(n.0), pretty.then_some("    ")).map_err(|mut e| {
+            let names: Vec<&str> = self
+                .compiled
+                .files
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            e.resolve(&names, &self.compiled.sources);
+            e
+        })
+    }
+
+    /// Every error that keeps a node from being exported, sorted by path,
+    /// with source positions: what `cue export` lists when it fails
+    /// (empty if the node exports).
+    pub fn export_errors(&mut self, n: Node) -> Vec<ExportError> {
+        let v = self.ev.value_of(n.0);
+        let names: Vec<&str> = self
+            .compiled
+            .files
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        let mut errs = crate::export::all_errors(&mut self.ev, v, Some(n.0));
+        for e in &mut errs {
+            e.resolve(&names, &self.compiled.sources);
+        }
+        errs
     }
 
     /// Exports a node as a `serde_json::Value` (object key order is not kept).
     pub fn to_json_value(&mut self, n: Node) -> Result<serde_json::Value, ExportError> {
         let text = self.to_json(n, false)?;
-        serde_json::from_str(&text).map_err(|e| ExportError {
-            path: self.path(n),
-            code: ErrorCode::Eval,
-            msg: e.to_string(),
-        })
+        serde_json::from_str(&text)
+            .map_err(|e| ExportError::new(self.path(n), ErrorCode::Eval, e.to_string()))
     }
 
     /// The package this instance evaluates.

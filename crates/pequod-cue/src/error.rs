@@ -50,3 +50,15 @@ fn render(errors: &[ParseError]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Why a package could not be loaded: a syntax error, or tags that do not
+/// apply (`no tag for "x"`, an invalid tag value or `@if` expression).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// Syntax errors.
+    #[error(transparent)]
+    Parse(#[from] ParseErrors),
+    /// A tag error.
+    #[error(transparent)]
+    Tag(#[from] crate::tags::TagError),
+}

@@ -14,6 +14,9 @@
 //! exports them to JSON ([`export`]). Values follow CUE's lattice
 //! ([`value::Value`]); errors carry an [`value::ErrorCode`].
 //!
+//! [`Compiled::with_tags`] applies `@tag(name)` values and `@if(tag)`
+//! build tags ([`Tags`], as `cue -t`) to a compiled package.
+//!
 //! [`openapi_schema`] turns a definition such as `#Spec` into a Kubernetes
 //! structural OpenAPI v3 schema for a generated CRD ([`openapi`]).
 
@@ -27,13 +30,15 @@ pub mod lexer;
 pub mod openapi;
 pub mod parser;
 pub mod source;
+pub mod tags;
 pub mod token;
 pub mod txtar;
 pub mod value;
 
 pub use api::{Compiled, DEFAULT_BUDGET, Instance, Node};
 
-pub use error::{ParseError, ParseErrors};
+pub use error::{LoadError, ParseError, ParseErrors};
 pub use openapi::{OpenApiError, openapi_schema};
 pub use parser::{parse_expr, parse_file, parse_file_partial};
 pub use source::{Position, SourceFile, Span};
+pub use tags::{TagError, Tags};

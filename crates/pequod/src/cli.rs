@@ -196,6 +196,10 @@ pub(crate) struct CueExportArgs {
     /// Output format.
     #[arg(long = "out", value_enum, default_value_t = CueOut::Json)]
     pub(crate) out: CueOut,
+    /// Set the value of a `@tag(name)` field (`name=value`), or a bare
+    /// `word` for a `short=` tag value or an `@if(word)` build tag.
+    #[arg(short = 't', long = "inject", value_name = "name=value")]
+    pub(crate) inject: Vec<String>,
 }
 
 /// `--out` of `pequod cue export`.

@@ -183,15 +183,8 @@ impl<S: Storage> Store<S> {
             if selectors.is_empty() {
                 let rest = self
                     .storage
-                    .list(
-                        &range(res, ns),
-                        &ListOptions {
-                            limit: None,
-                            continue_from: Some(c.clone()),
-                        },
-                    )
+                    .count_after(&range(res, ns), c)
                     .await
-                    .map(|p| p.items.len())
                     .unwrap_or(0);
                 list_meta["remainingItemCount"] = json!(rest);
             }

@@ -1,14 +1,29 @@
 //! Builtin functions and packages.
 //!
 //! Predeclared functions (`len`, `close`, `and`, `or`, `div`, ...) are here;
-//! each standard package has its own module.
+//! each standard package has its own module: `strings`, `list`, `math`,
+//! `struct`, `strconv`, `regexp`, `encoding/json`, `encoding/yaml` (with its
+//! emitter in `yaml_emit`), `encoding/base64` and `encoding/hex` (`codec`),
+//! `crypto/sha256` (`digest`), `uuid`, `path`, `net` and `time` (Go layouts
+//! in `time_layout`). A package function that can act as a validator
+//! (`uuid.Valid`, `net.IPv4`, `time.Time`, ...) is a [`Value::Validator`]
+//! when referenced without a call.
 
+mod codec;
+mod digest;
 mod json;
 mod list;
 mod math;
+mod net;
+mod path;
 mod strconv;
 mod strings;
 mod structs;
+mod time;
+mod time_layout;
+mod uuid;
+mod yaml;
+mod yaml_emit;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -44,7 +59,21 @@ pub(crate) fn regex(pattern: &str) -> Result<Regex, String> {
 pub(crate) fn is_package(path: &str) -> bool {
     matches!(
         path,
-        "strings" | "list" | "math" | "struct" | "strconv" | "regexp" | "encoding/json"
+        "strings"
+            | "list"
+            | "math"
+            | "struct"
+            | "strconv"
+            | "regexp"
+            | "encoding/json"
+            | "encoding/yaml"
+            | "encoding/base64"
+            | "encoding/hex"
+            | "crypto/sha256"
+            | "uuid"
+            | "path"
+            | "net"
+            | "time"
     )
 }
 
@@ -86,10 +115,21 @@ pub(crate) fn member(ev: &mut Evaluator<'_>, pkg: &str, name: &str) -> Value {
             return ev.value_of(w);
         }
     }
-    if pkg == "math"
-        && let Some(v) = math::constant(name)
-    {
+    let constant = match pkg {
+        "math" => math::constant(name),
+        "crypto/sha256" => digest::constant(name),
+        "uuid" => uuid::constant(ev, name),
+        "path" => path::constant(name),
+        "net" => net::constant(name),
+        "time" => time::constant(name),
+        _ => None,
+    };
+    if let Some(v) = constant {
         return v;
+    }
+    let full = format!("{pkg}.{name}");
+    if validator_arity(&full) == Some(1) {
+        return Value::Validator(Rc::new((Rc::from(full), Vec::new())));
     }
     Value::Builtin(Rc::from(format!("{pkg}.{name}")))
 }
@@ -107,7 +147,7 @@ pub(crate) struct Args<'e, 'a> {
 }
 
 impl Args<'_, '_> {
-    fn get(&mut self, i: usize) -> Result<Value, Value> {
+    pub(crate) fn get(&mut self, i: usize) -> Result<Value, Value> {
         let v = self.vals.get(i).cloned().unwrap_or(Value::Top);
         let v = self.ev.default_of(v);
         match v {
@@ -124,27 +164,51 @@ impl Args<'_, '_> {
     pub(crate) fn string(&mut self, i: usize) -> Result<String, Value> {
         match self.get(i)? {
             Value::String(s) => Ok(s.to_string()),
-            v => {
-                let d = self.ev.display(&v);
-                Err(arg_err(
-                    &self.name,
-                    format!("cannot use {d} as string in argument {}", i + 1),
-                ))
-            }
+            v => Err(self.type_err(i, &v, "string")),
         }
     }
 
     pub(crate) fn int(&mut self, i: usize) -> Result<BigInt, Value> {
         match self.get(i)? {
             Value::Int(n) => Ok(n),
-            v => {
-                let d = self.ev.display(&v);
-                Err(arg_err(
-                    &self.name,
-                    format!("cannot use {d} as int in argument {}", i + 1),
-                ))
-            }
+            v => Err(self.type_err(i, &v, "int")),
         }
+    }
+
+    /// The official wording of a wrongly typed argument `i`:
+    /// `cannot use 1 (type int) as string in argument 1 to strings.ToUpper`.
+    fn type_err(&mut self, i: usize, v: &Value, want: &str) -> Value {
+        let d = self.ev.display(v);
+        let kind = match v {
+            Value::Vertex(w) if self.ev.vertices[*w].is_list => "list".to_string(),
+            Value::Vertex(_) => "struct".to_string(),
+            v => v.scalar_kind().to_string(),
+        };
+        let name = match self.name.rsplit_once('.') {
+            Some((pkg, f)) if pkg.contains('/') => format!("{pkg:?}.{f}"),
+            _ => self.name.clone(),
+        };
+        Value::err(
+            ErrorCode::Eval,
+            format!(
+                "cannot use {d} (type {kind}) as {want} in argument {} to {name}",
+                i + 1
+            ),
+        )
+    }
+
+    /// A bytes argument (a string is taken as its UTF-8 bytes).
+    pub(crate) fn bytes(&mut self, i: usize) -> Result<Vec<u8>, Value> {
+        match self.get(i)? {
+            Value::Bytes(b) => Ok(b.to_vec()),
+            Value::String(s) => Ok(s.as_bytes().to_vec()),
+            v => Err(self.type_err(i, &v, "(string|bytes)")),
+        }
+    }
+
+    /// The (unevaluated) argument `i`, `_` if absent.
+    pub(crate) fn raw(&self, i: usize) -> Value {
+        self.vals.get(i).cloned().unwrap_or(Value::Top)
     }
 
     pub(crate) fn small(&mut self, i: usize) -> Result<i64, Value> {
@@ -155,13 +219,7 @@ impl Args<'_, '_> {
     pub(crate) fn number(&mut self, i: usize) -> Result<Value, Value> {
         match self.get(i)? {
             v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
-            v => {
-                let d = self.ev.display(&v);
-                Err(arg_err(
-                    &self.name,
-                    format!("cannot use {d} as number in argument {}", i + 1),
-                ))
-            }
+            v => Err(self.type_err(i, &v, "number")),
         }
     }
 
@@ -179,13 +237,7 @@ impl Args<'_, '_> {
                 let arcs = self.ev.regular_arcs(w);
                 Ok(arcs.into_iter().map(|(_, a)| self.ev.value_of(a)).collect())
             }
-            v => {
-                let d = self.ev.display(&v);
-                Err(arg_err(
-                    &self.name,
-                    format!("cannot use {d} as list in argument {}", i + 1),
-                ))
-            }
+            v => Err(self.type_err(i, &v, "list")),
         }
     }
 
@@ -285,7 +337,30 @@ fn validator_arity(name: &str) -> Option<usize> {
         | "strings.ContainsAny"
         | "list.Contains"
         | "regexp.Match" => 2,
-        "list.UniqueItems" | "encoding/json.Valid" | "list.IsSorted" => 1,
+        "encoding/yaml.Validate"
+        | "encoding/yaml.ValidatePartial"
+        | "time.Format"
+        | "net.InCIDR" => 2,
+        "list.UniqueItems"
+        | "encoding/json.Valid"
+        | "list.IsSorted"
+        | "uuid.Valid"
+        | "net.IP"
+        | "net.IPv4"
+        | "net.IPv6"
+        | "net.IPCIDR"
+        | "net.FQDN"
+        | "net.URL"
+        | "net.AbsURL"
+        | "net.LoopbackIP"
+        | "net.MulticastIP"
+        | "net.InterfaceLocalMulticastIP"
+        | "net.LinkLocalMulticastIP"
+        | "net.LinkLocalUnicastIP"
+        | "net.GlobalUnicastIP"
+        | "net.UnspecifiedIP"
+        | "time.Time"
+        | "time.Duration" => 1,
         _ => return None,
     })
 }
@@ -433,6 +508,14 @@ fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
                 "strconv" => strconv::call(a, f),
                 "regexp" => strings::call_regexp(a, f),
                 "encoding/json" => json::call(a, f),
+                "encoding/yaml" => yaml::call(a, f),
+                "encoding/base64" => codec::call_base64(a, f),
+                "encoding/hex" => codec::call_hex(a, f),
+                "crypto/sha256" => digest::call(a, f),
+                "uuid" => uuid::call(a, f),
+                "path" => path::call(a, f),
+                "net" => net::call(a, f),
+                "time" => time::call(a, f),
                 _ => Err(Value::err(
                     ErrorCode::Eval,
                     format!("unknown builtin {name}"),

@@ -414,7 +414,10 @@ impl<'a> Evaluator<'a> {
             }
             ast::Expr::Slice(..) => Value::err(ErrorCode::Eval, "slices are not supported"),
             ast::Expr::Call(f, args, _) => {
-                let fv = self.eval_expr(f, env);
+                let fv = match self.eval_expr(f, env) {
+                    Value::Validator(v) if v.1.is_empty() => Value::Builtin(v.0.clone()),
+                    fv => fv,
+                };
                 let Value::Builtin(name) = fv else {
                     if fv.is_bottom() {
                         return fv;
@@ -425,7 +428,8 @@ impl<'a> Evaluator<'a> {
                 for a in args {
                     vals.push(self.eval_expr(a, env));
                 }
-                crate::builtins::call(self, &name, vals)
+                let r = crate::builtins::call(self, &name, vals);
+                self.locate_argument_error(r, args, env)
             }
             ast::Expr::Unary(op, x, _) => {
                 let v = self.eval_expr(x, env);

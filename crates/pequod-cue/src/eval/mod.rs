@@ -13,6 +13,7 @@ mod expr;
 mod label;
 pub(crate) mod lit;
 mod ops;
+mod position;
 mod unify;
 mod vertex;
 

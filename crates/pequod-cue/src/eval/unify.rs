@@ -262,7 +262,8 @@ pub(crate) fn unify_scalar(a: &Value, b: &Value) -> Value {
             if a.scalar_kind() == b.scalar_kind() && scalar_eq(a, b) {
                 a.clone()
             } else {
-                conflict(a, b)
+                // CUE names the value added last first.
+                conflict(b, a)
             }
         }
     }

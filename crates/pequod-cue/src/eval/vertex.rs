@@ -774,7 +774,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The file an environment belongs to.
-    fn file_of(&self, env: Option<EnvId>) -> Option<usize> {
+    pub(crate) fn file_of(&self, env: Option<EnvId>) -> Option<usize> {
         let mut cur = env;
         while let Some(e) = cur {
             if let Frame::Package { file, .. } = self.envs[e].frame {
@@ -955,6 +955,19 @@ impl<'a> Evaluator<'a> {
                     ErrorCode::Eval,
                     format!("invalid value {d} (does not satisfy {validator})"),
                 )
+            }
+            Value::Bottom(e) if e.code == ErrorCode::Eval => {
+                let prefix = format!("error in call to {}: ", f.0);
+                match e.msg.strip_prefix(&prefix) {
+                    Some(reason) => {
+                        let d = self.display(&val);
+                        Value::err(
+                            ErrorCode::Eval,
+                            format!("invalid value {d} (does not satisfy {validator}): {reason}"),
+                        )
+                    }
+                    None => Value::Bottom(e),
+                }
             }
             Value::Bottom(e) if e.code != ErrorCode::Incomplete => Value::Bottom(e),
             _ => return,

@@ -3,10 +3,14 @@
 use std::fmt::Write as _;
 
 use crate::eval::{ArcType, Evaluator, Label};
+use crate::source::Span;
 use crate::value::format::format_float;
 use crate::value::{ErrorCode, VId, Value};
 
 /// Why a value could not be exported.
+///
+/// `Display` gives `path: message`; [`ExportError::detailed`] adds the
+/// source positions on indented lines, as `cue export` prints errors.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}{msg}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
 pub struct ExportError {
@@ -16,6 +20,79 @@ pub struct ExportError {
     pub code: ErrorCode,
     /// What is wrong.
     pub msg: String,
+    /// The source positions of the values involved, in source order (empty
+    /// when the package was not compiled from source text).
+    pub positions: Vec<ErrorPosition>,
+    /// The same positions as file indexes and byte spans.
+    pub(crate) spans: Vec<(usize, Span)>,
+}
+
+/// A source position named in an error: file, 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorPosition {
+    /// The file name as given to the compiler.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based byte column.
+    pub column: usize,
+}
+
+impl std::fmt::Display for ErrorPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+impl ExportError {
+    /// Creates an error without positions.
+    pub fn new(path: impl Into<String>, code: ErrorCode, msg: impl Into<String>) -> Self {
+        ExportError {
+            path: path.into(),
+            code,
+            msg: msg.into(),
+            positions: Vec::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    /// The error as `cue export` prints it: `path: message:` followed by
+    /// one indented `file:line:column` line per position.
+    /// List indexes are written as selectors (`l.0`), as CUE does.
+    pub fn detailed(&self) -> String {
+        let mut s = String::new();
+        if !self.path.is_empty() {
+            s.push_str(&self.path.replace('[', ".").replace(']', ""));
+            s.push_str(": ");
+        }
+        s.push_str(&self.msg);
+        if !self.positions.is_empty() {
+            s.push(':');
+            for p in &self.positions {
+                let _ = write!(s, "\n    {p}");
+            }
+        }
+        s
+    }
+
+    /// Resolves byte spans to line and column with the package's sources.
+    pub(crate) fn resolve(&mut self, names: &[&str], sources: &[String]) {
+        self.positions = self
+            .spans
+            .iter()
+            .filter_map(|(f, span)| {
+                let text = sources.get(*f)?;
+                let name = names.get(*f)?;
+                let sf = crate::source::SourceFile::new(*name, text.as_str());
+                let p = sf.position(span.start);
+                Some(ErrorPosition {
+                    file: name.to_string(),
+                    line: p.line,
+                    column: p.column,
+                })
+            })
+            .collect();
+    }
 }
 
 /// Writes a JSON string literal as `cue export` does (`<`, `>` and `&` are
@@ -63,6 +140,10 @@ struct Writer<'e, 'a> {
     ev: &'e mut Evaluator<'a>,
     out: String,
     indent: Option<&'e str>,
+    /// When set, errors in fields are collected here and export goes on.
+    errors: Option<Vec<ExportError>>,
+    /// The errors collected so far, by identity.
+    seen: Vec<*const crate::value::Error>,
 }
 
 impl Writer<'_, '_> {
@@ -76,17 +157,28 @@ impl Writer<'_, '_> {
     }
 
     fn err(&mut self, v: Option<VId>, path: &str, code: ErrorCode, msg: String) -> ExportError {
-        let path = match v {
-            Some(v) => self.ev.path(v),
-            None => path.to_string(),
+        let (path, spans) = match v {
+            Some(v) => (self.ev.path(v), self.ev.positions(v, &msg)),
+            None => (path.to_string(), Vec::new()),
         };
-        ExportError { path, code, msg }
+        let mut e = ExportError::new(path, code, msg);
+        e.spans = spans;
+        e
     }
 
     fn value(&mut self, val: Value, at: Option<VId>, level: usize) -> Result<(), ExportError> {
         let val = self.ev.default_of(val);
         match val {
             Value::Bottom(e) => {
+                // An error reached again through a reference is listed once.
+                if self.errors.is_some() {
+                    let ptr = std::rc::Rc::as_ptr(&e);
+                    if self.seen.contains(&ptr) {
+                        self.out.push_str("null");
+                        return Ok(());
+                    }
+                    self.seen.push(ptr);
+                }
                 let mut err = self.err(at, "", e.code, e.msg.clone());
                 if let Some(label) = e.msg.strip_prefix("field not allowed: ") {
                     err.path = if err.path.is_empty() {
@@ -150,7 +242,14 @@ impl Writer<'_, '_> {
                 ArcType::Optional => continue,
                 ArcType::Required => {
                     let msg = "field is required but not present".to_string();
-                    return Err(self.err(Some(a), "", ErrorCode::Incomplete, msg));
+                    let e = self.err(Some(a), "", ErrorCode::Incomplete, msg);
+                    match &mut self.errors {
+                        Some(errs) => {
+                            errs.push(e);
+                            continue;
+                        }
+                        None => return Err(e),
+                    }
                 }
                 ArcType::Regular => {}
             }
@@ -167,7 +266,10 @@ impl Writer<'_, '_> {
                 }
             }
             let v = self.ev.value_of(a);
-            self.value(v, Some(a), level + 1)?;
+            match (self.value(v, Some(a), level + 1), &mut self.errors) {
+                (Err(e), Some(errs)) => errs.push(e),
+                (r, _) => r?,
+            }
         }
         if !first {
             self.newline(level);
@@ -188,9 +290,39 @@ pub(crate) fn to_json(
         ev,
         out: String::new(),
         indent,
+        errors: None,
+        seen: Vec::new(),
     };
     w.value(v, at, 0)?;
     Ok(w.out)
+}
+
+/// Every error that keeps a value from being exported (not only the
+/// first), sorted by path as `cue export` lists them.
+pub(crate) fn all_errors(ev: &mut Evaluator<'_>, v: Value, at: Option<VId>) -> Vec<ExportError> {
+    let mut w = Writer {
+        ev,
+        out: String::new(),
+        indent: None,
+        errors: Some(Vec::new()),
+        seen: Vec::new(),
+    };
+    let r = w.value(v, at, 0);
+    let mut errs = w.errors.take().unwrap_or_default();
+    if let Err(e) = r {
+        errs.push(e);
+    }
+    // As CUE sorts errors: by first position, then by path.
+    errs.sort_by_cached_key(|e| {
+        let pos = e.spans.first().map(|(f, s)| (*f, s.start));
+        let path: Vec<String> = e
+            .path
+            .split(['.', '['])
+            .map(|p| p.trim_end_matches(']').to_string())
+            .collect();
+        (pos, path)
+    });
+    errs
 }
 
 #[cfg(test)]

@@ -136,6 +136,7 @@ pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         }
         Value::Vertex(id) => write_vertex(*id, f),
         Value::Builtin(name) => write!(f, "{name}"),
+        Value::Validator(v) if v.1.is_empty() => write!(f, "{}", v.0),
         Value::Validator(v) => {
             write!(f, "{}(", v.0)?;
             for (i, a) in v.1.iter().enumerate() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pequod_cue::Compiled;
+use pequod_cue::{Compiled, Tags};
 
 use crate::cli::{CueExportArgs, CueOut};
 
@@ -23,7 +23,8 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(n, s)| (n.as_str(), s.as_str()))
         .collect();
-    let compiled = match Compiled::from_sources(&refs) {
+    let tags = Tags::parse(&args.inject);
+    let compiled = match Compiled::from_sources_with_tags(&refs, &tags) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -49,7 +50,19 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => fail(&e.to_string()),
+        Err(e) => {
+            // The official CLI lists every error, not only the first.
+            let all = instance.export_errors(node);
+            let text = if all.is_empty() {
+                e.detailed()
+            } else {
+                all.iter()
+                    .map(|e| e.detailed())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            fail(&text)
+        }
     }
 }
 
@@ -76,6 +89,17 @@ fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> 
     }
     let source =
         std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
-    out.push((input.display().to_string(), source));
+    out.push((display_name(input), source));
     Ok(())
+}
+
+/// A file name as the official CLI prints it in positions: relative paths
+/// start with `./`.
+fn display_name(path: &Path) -> String {
+    let name = path.display().to_string();
+    if path.is_absolute() || name.starts_with("./") || name.starts_with("../") {
+        name
+    } else {
+        format!("./{name}")
+    }
 }

@@ -440,6 +440,40 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn count_after(
+        &self,
+        range: &KeyRange,
+        from: &super::Continue,
+    ) -> Result<u64, StorageError> {
+        let (range, from) = (range.clone(), from.clone());
+        self.read(move |tx| {
+            let count: i64 = if from.revision >= current_revision(tx)? {
+                tx.query_row(
+                    "SELECT COUNT(*) FROM objects WHERE key >= ?1 AND key < ?2 AND key > ?3",
+                    params![range.start(), range.end(), from.after],
+                    |r| r.get(0),
+                )
+            } else {
+                tx.query_row(
+                    "SELECT COUNT(*) FROM log l
+                     WHERE l.key >= ?1 AND l.key < ?2 AND l.key > ?3 AND l.kind != 2
+                       AND l.revision = (SELECT MAX(m.revision) FROM log m
+                                         WHERE m.key = l.key AND m.revision <= ?4)",
+                    params![
+                        range.start(),
+                        range.end(),
+                        from.after,
+                        to_sql(from.revision)
+                    ],
+                    |r| r.get(0),
+                )
+            }
+            .map_err(backend)?;
+            Ok(u64::try_from(count).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn watch(&self, range: &KeyRange, after: Revision) -> Result<WatchStream, StorageError> {
         // Subscribe first: whatever commits while the backlog is read is
         // in the receiver, and the stream skips what the backlog had.

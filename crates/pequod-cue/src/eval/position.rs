@@ -1,0 +1,122 @@
+//! Source positions of a vertex's conjuncts, for error messages.
+
+use crate::ast::{BinaryOp, Expr, UnaryOp};
+use crate::source::Span;
+
+use super::{Evaluator, Src};
+use crate::value::{VId, Value};
+
+impl<'a> Evaluator<'a> {
+    /// Locates an error about argument `N` of a call (`... in argument N
+    /// to f`) at that argument, as CUE does.
+    pub(crate) fn locate_argument_error(
+        &self,
+        r: Value,
+        args: &'a [Expr],
+        env: Option<super::EnvId>,
+    ) -> Value {
+        let Value::Bottom(e) = &r else { return r };
+        if !e.spans.is_empty() {
+            return r;
+        }
+        let n = e
+            .msg
+            .split_once(" in argument ")
+            .and_then(|(_, rest)| rest.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        match (n, self.file_of(env)) {
+            (Some(n), Some(file)) if n >= 1 && n <= args.len() => {
+                let mut e = (**e).clone();
+                e.spans = vec![(file, args[n - 1].span())];
+                Value::Bottom(std::rc::Rc::new(e))
+            }
+            _ => r,
+        }
+    }
+
+    /// The source positions (file index and span) of the values that make
+    /// up `v`: each conjunct, with `&` expressions split into their
+    /// operands; sorted and without duplicates.
+    ///
+    /// For a failed bound or validator (`msg` says which), CUE names the
+    /// failing constraint first, then the value: other bounds and bare
+    /// validator references are left out.
+    pub(crate) fn positions(&self, v: VId, msg: &str) -> Vec<(usize, Span)> {
+        let bound = msg
+            .split_once("(out of bound ")
+            .map(|(_, b)| b.trim_end_matches(')'));
+        let validator = msg.contains("(does not satisfy ");
+        let mut first = Vec::new();
+        let mut bare = Vec::new();
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        if let Value::Bottom(e) = &x.value
+            && !e.spans.is_empty()
+        {
+            return e.spans.clone();
+        }
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let Some(file) = self.file_of(c.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| match x {
+                Expr::Unary(op, ..) if bound.is_some() && bound_op(*op).is_some() => {
+                    let b = bound.unwrap_or_default();
+                    let b = &b[..b.find(|c| !"<>=!~".contains(c)).unwrap_or(b.len())];
+                    if bound_op(*op) == Some(b) {
+                        first.push((file, x.span()));
+                    }
+                }
+                Expr::Call(..) if validator => first.push((file, x.span())),
+                Expr::Selector(..) if validator => bare.push((file, x.span())),
+                x => out.push((file, x.span())),
+            });
+        }
+        out.sort_by_key(|(f, s)| (*f, s.start));
+        // A bare validator written before the value is named first.
+        if let Some(&(vf, vs)) = out.first() {
+            first.extend(
+                bare.into_iter()
+                    .filter(|(f, s)| (*f, s.start) < (vf, vs.start)),
+            );
+        }
+        first.sort_by_key(|(f, s)| (*f, s.start));
+        first.extend(out);
+        let mut seen = Vec::new();
+        first.retain(|p| {
+            let new = !seen.contains(p);
+            seen.push(*p);
+            new
+        });
+        first
+    }
+}
+
+/// Calls `f` with the operands of a chain of `&`.
+fn leaves<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    match e {
+        Expr::Binary(BinaryOp::Unification, x, y, _) => {
+            leaves(x, f);
+            leaves(y, f);
+        }
+        Expr::Paren(x, _) => leaves(x, f),
+        e => f(e),
+    }
+}
+
+/// The text of a bound operator.
+fn bound_op(op: UnaryOp) -> Option<&'static str> {
+    Some(match op {
+        UnaryOp::Lt => "<",
+        UnaryOp::Le => "<=",
+        UnaryOp::Gt => ">",
+        UnaryOp::Ge => ">=",
+        UnaryOp::Ne => "!=",
+        UnaryOp::Match => "=~",
+        UnaryOp::NotMatch => "!~",
+        _ => return None,
+    })
+}
