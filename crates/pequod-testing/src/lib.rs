@@ -18,6 +18,7 @@ pub mod kubelet;
 pub mod measure;
 mod names;
 mod oracle;
+pub mod postgres;
 mod wait;
 
 pub use cluster::{Backend, KUBE_APISERVER_KUBECONFIG_ENV, TestCluster};

@@ -10,6 +10,7 @@
 //! one SQLite file; PostgreSQL comes later behind the same trait.
 
 mod key;
+pub mod postgres;
 pub mod sqlite;
 mod watch;
 
@@ -162,6 +163,22 @@ pub trait Storage: Send + Sync + 'static {
         range: &KeyRange,
         after: Revision,
     ) -> impl Future<Output = Result<WatchStream, StorageError>> + Send;
+
+    /// How many objects of `range` follow `from` in its snapshot (the
+    /// `remainingItemCount` of a paginated list).
+    fn count_after(
+        &self,
+        range: &KeyRange,
+        from: &Continue,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        async move {
+            let options = ListOptions {
+                limit: None,
+                continue_from: Some(from.clone()),
+            };
+            Ok(self.list(range, &options).await?.items.len() as u64)
+        }
+    }
 
     /// The latest revision.
     fn revision(&self) -> impl Future<Output = Result<Revision, StorageError>> + Send;
