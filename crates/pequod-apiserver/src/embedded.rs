@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::server::{self, Credentials};
 use crate::storage::Storage;
+use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::SqliteStorage;
 use crate::store::{Store, StoreOptions};
 
@@ -48,9 +49,7 @@ pub enum StartError {
     #[error("{0} is in use by another pequod up (its lock file is held)")]
     InUse(PathBuf),
     /// A `--database-url` this build cannot open.
-    #[error(
-        "unsupported database URL {0:?}: use sqlite://PATH (PostgreSQL comes with the external-resources work)"
-    )]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     DatabaseUrl(String),
 }
 
@@ -61,7 +60,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The address to listen on (`127.0.0.1:6443`; port 0 picks one).
     pub listen: String,
-    /// `sqlite://PATH`; `DATA_DIR/pequod.db` when absent.
+    /// `sqlite://PATH` or `postgres://…`; `DATA_DIR/pequod.db` when absent.
     pub database_url: Option<String>,
     /// Store behaviour.
     pub store: StoreOptions,
@@ -132,6 +131,12 @@ pub async fn start(config: Config) -> Result<Embedded, StartError> {
     };
     server::tls::create_private_dir(&config.data_dir).map_err(io(&config.data_dir))?;
     let lock = lock_data_dir(&config.data_dir)?;
+    if let Some(url) = config.database_url.as_deref()
+        && (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        let storage = Arc::new(PostgresStorage::connect(url).await?);
+        return serve(config, lock, storage).await;
+    }
     let db = database_path(&config)?;
     // SQLite creates the database (and its -wal and -shm files) with the
     // mode of an existing file: make it owner-only before it holds Secrets.
@@ -139,6 +144,19 @@ pub async fn start(config: Config) -> Result<Embedded, StartError> {
         server::tls::write_private(&db, b"").map_err(io(&db))?;
     }
     let storage = Arc::new(SqliteStorage::open(&db)?);
+    serve(config, lock, storage).await
+}
+
+/// Serves the API over `storage`, holding the data directory's `lock`.
+async fn serve<S: Storage>(
+    config: Config,
+    lock: std::fs::File,
+    storage: Arc<S>,
+) -> Result<Embedded, StartError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| StartError::Io { path, source }
+    };
     let store = Store::open(storage.clone(), config.store.clone()).await?;
     store.spawn_background();
     let listener =

@@ -1352,3 +1352,41 @@ fn kill_9_loses_no_acknowledged_write() {
     );
     up.terminate();
 }
+
+/// `--database-url postgres://…`: state lives in PostgreSQL and survives a
+/// restart with a fresh data directory (only credentials live there).
+#[test]
+fn postgres_database_url_keeps_state() {
+    let postgres = pequod_testing::postgres::PostgresServer::start().unwrap();
+    let url = postgres.url();
+    let dir = DataDir::new("up-postgres");
+    let up = Up::start(&dir, &["--no-controllers", "--database-url", &url]);
+    let k = up.kubectl();
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n  namespace: default\ndata:\n  k: v\n";
+    k.ok(&["apply", "-f", "-"], Some(manifest));
+    let uid = k.ok(
+        &["get", "configmap", "kept", "-o", "jsonpath={.metadata.uid}"],
+        None,
+    );
+    up.terminate();
+    assert!(
+        !dir.0.join("pequod.db").exists(),
+        "no SQLite database when the state is in PostgreSQL"
+    );
+
+    let other = DataDir::new("up-postgres-again");
+    let again = Up::start(&other, &["--no-controllers", "--database-url", &url]);
+    let k = again.kubectl();
+    let after = k.ok(
+        &[
+            "get",
+            "configmap",
+            "kept",
+            "-o",
+            "jsonpath={.metadata.uid}:{.data.k}",
+        ],
+        None,
+    );
+    assert_eq!(after, format!("{uid}:v"));
+    again.terminate();
+}
