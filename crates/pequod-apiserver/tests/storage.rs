@@ -1,6 +1,7 @@
 //! The storage contract, on SQLite: revisions, optimistic concurrency,
 //! snapshot pagination, watches that resume and survive lag, compaction and
-//! `410 Gone`, and durability across reopen.
+//! `410 Gone` (the scenarios of `tests/common/scenarios.rs`, which
+//! `tests/postgres.rs` runs on PostgreSQL), and durability across reopen.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,11 +10,12 @@
 )]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use futures::StreamExt;
 use pequod_apiserver::storage::sqlite::SqliteStorage;
-use pequod_apiserver::storage::{EventKind, Key, KeyRange, ListOptions, Storage, StorageError};
+use pequod_apiserver::storage::{KeyRange, ListOptions, Storage};
+
+mod common;
+use common::scenarios::{self, cm};
 
 fn temp_db(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pequod-storage-{}-{name}", std::process::id()));
@@ -22,256 +24,38 @@ fn temp_db(name: &str) -> PathBuf {
     dir.join("pequod.db")
 }
 
-fn cm(ns: &str, name: &str) -> Key {
-    Key::new("", "configmaps", Some(ns), name)
+fn sqlite(name: &str) -> SqliteStorage {
+    SqliteStorage::open(&temp_db(name)).unwrap()
 }
 
 #[tokio::test]
 async fn writes_get_increasing_revisions_and_preconditions() {
-    let s = SqliteStorage::open(&temp_db("crud")).unwrap();
-    assert_eq!(s.revision().await.unwrap(), 0);
-    let a = s.create(&cm("ns", "a"), b"v1".to_vec()).await.unwrap();
-    let b = s.create(&cm("ns", "b"), b"v1".to_vec()).await.unwrap();
-    assert!(b.revision > a.revision);
-    assert_eq!(a.create_revision, a.revision);
-    assert_eq!(
-        s.create(&cm("ns", "a"), b"again".to_vec())
-            .await
-            .unwrap_err(),
-        StorageError::AlreadyExists(cm("ns", "a").to_string())
-    );
-
-    let a2 = s
-        .update(&cm("ns", "a"), b"v2".to_vec(), Some(a.revision))
-        .await
-        .unwrap();
-    assert!(a2.revision > b.revision);
-    assert_eq!(a2.create_revision, a.revision);
-    // A stale precondition is a conflict and changes nothing.
-    let err = s
-        .update(&cm("ns", "a"), b"v3".to_vec(), Some(a.revision))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StorageError::Conflict { expected, actual, .. } if expected == a.revision && actual == a2.revision)
-    );
-    assert_eq!(s.get(&cm("ns", "a")).await.unwrap().unwrap().value, b"v2");
-
-    let gone = s.delete(&cm("ns", "a"), Some(a2.revision)).await.unwrap();
-    assert_eq!(gone.value, b"v2");
-    assert!(s.get(&cm("ns", "a")).await.unwrap().is_none());
-    assert!(matches!(
-        s.delete(&cm("ns", "a"), None).await,
-        Err(StorageError::NotFound(_))
-    ));
-    assert!(matches!(
-        s.update(&cm("ns", "a"), vec![], None).await,
-        Err(StorageError::NotFound(_))
-    ));
-    assert_eq!(s.revision().await.unwrap(), gone.revision);
+    scenarios::writes_get_increasing_revisions_and_preconditions(&sqlite("crud")).await;
 }
 
 #[tokio::test]
 async fn pages_are_a_consistent_snapshot() {
-    let s = SqliteStorage::open(&temp_db("pages")).unwrap();
-    for i in 0..5 {
-        s.create(&cm("ns", &format!("o{i}")), vec![i])
-            .await
-            .unwrap();
-    }
-    s.create(&cm("other", "x"), vec![9]).await.unwrap();
-    let range = KeyRange::new("", "configmaps", Some("ns"));
-    let first = s
-        .list(
-            &range,
-            &ListOptions {
-                limit: Some(2),
-                continue_from: None,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(first.items.len(), 2);
-    let token = first.continue_from.clone().unwrap();
-
-    // Writes after the first page do not show in the later pages.
-    s.delete(&cm("ns", "o3"), None).await.unwrap();
-    s.create(&cm("ns", "o9"), vec![9]).await.unwrap();
-    s.update(&cm("ns", "o4"), vec![44], None).await.unwrap();
-
-    let mut names: Vec<String> = first.items.iter().map(|o| o.key.to_string()).collect();
-    let mut next = Some(token);
-    while let Some(c) = next {
-        let page = s
-            .list(
-                &range,
-                &ListOptions {
-                    limit: Some(2),
-                    continue_from: Some(c),
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(page.revision, first.revision);
-        names.extend(page.items.iter().map(|o| o.key.to_string()));
-        if let Some(o4) = page.items.iter().find(|o| o.key == cm("ns", "o4")) {
-            assert_eq!(o4.value, vec![4], "o4 as it was at the snapshot");
-        }
-        next = page.continue_from;
-    }
-    let expected: Vec<String> = (0..5)
-        .map(|i| cm("ns", &format!("o{i}")).to_string())
-        .collect();
-    assert_eq!(names, expected);
-
-    // A fresh list sees the present.
-    let now = s.list(&range, &ListOptions::default()).await.unwrap();
-    assert_eq!(now.items.len(), 5);
-    assert!(now.items.iter().any(|o| o.key == cm("ns", "o9")));
-    assert!(now.continue_from.is_none());
+    scenarios::pages_are_a_consistent_snapshot(&sqlite("pages")).await;
 }
 
 #[tokio::test]
 async fn watch_replays_then_follows() {
-    let s = SqliteStorage::open(&temp_db("watch")).unwrap();
-    let a = s.create(&cm("ns", "a"), b"1".to_vec()).await.unwrap();
-    s.update(&cm("ns", "a"), b"2".to_vec(), None).await.unwrap();
-    s.create(&cm("elsewhere", "z"), b"z".to_vec())
-        .await
-        .unwrap();
-
-    let mut watch = s
-        .watch(&KeyRange::new("", "configmaps", Some("ns")), a.revision)
-        .await
-        .unwrap();
-    let replayed = watch.next().await.unwrap().unwrap();
-    assert_eq!(
-        (replayed.kind, replayed.object.value.as_slice()),
-        (EventKind::Modified, b"2".as_slice())
-    );
-
-    let writer = s.clone();
-    tokio::spawn(async move {
-        writer
-            .create(&cm("elsewhere", "y"), b"y".to_vec())
-            .await
-            .unwrap();
-        writer.delete(&cm("ns", "a"), None).await.unwrap();
-    });
-    let live = tokio::time::timeout(Duration::from_secs(5), watch.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(live.kind, EventKind::Deleted);
-    assert_eq!(live.object.key, cm("ns", "a"));
-    assert_eq!(live.object.value, b"2", "a deletion carries the last value");
+    scenarios::watch_replays_then_follows(&sqlite("watch")).await;
 }
 
 #[tokio::test]
 async fn a_lagging_watcher_loses_nothing() {
-    let s = SqliteStorage::open(&temp_db("lag")).unwrap();
-    let range = KeyRange::new("", "configmaps", None);
-    let mut watch = s.watch(&range, 0).await.unwrap();
-    // Far more writes than the broadcast buffer holds, none read meanwhile.
-    let n = 5000;
-    for i in 0..n {
-        s.create(&cm("ns", &format!("o{i:05}")), vec![])
-            .await
-            .unwrap();
-    }
-    let mut last = 0;
-    for _ in 0..n {
-        let e = watch.next().await.unwrap().unwrap();
-        assert!(
-            e.object.revision > last,
-            "revisions in order, without repeats"
-        );
-        last = e.object.revision;
-    }
-    assert_eq!(last, s.revision().await.unwrap());
+    scenarios::a_lagging_watcher_loses_nothing(&sqlite("lag"), 5000).await;
 }
 
 #[tokio::test]
 async fn compaction_keeps_snapshots_and_makes_old_revisions_gone() {
-    let s = SqliteStorage::open(&temp_db("compact")).unwrap();
-    let range = KeyRange::new("", "configmaps", Some("ns"));
-    let a = s.create(&cm("ns", "keep"), b"1".to_vec()).await.unwrap();
-    s.create(&cm("ns", "drop"), b"1".to_vec()).await.unwrap();
-    s.update(&cm("ns", "keep"), b"2".to_vec(), None)
-        .await
-        .unwrap();
-    s.delete(&cm("ns", "drop"), None).await.unwrap();
-    let mark = s.revision().await.unwrap();
-    s.create(&cm("ns", "late"), b"1".to_vec()).await.unwrap();
-    let snapshot = s
-        .list(
-            &range,
-            &ListOptions {
-                limit: Some(1),
-                continue_from: None,
-            },
-        )
-        .await
-        .unwrap();
-    s.update(&cm("ns", "keep"), b"3".to_vec(), None)
-        .await
-        .unwrap();
+    scenarios::compaction_keeps_snapshots_and_makes_old_revisions_gone(&sqlite("compact")).await;
+}
 
-    s.compact(mark).await.unwrap();
-
-    // Watching or listing before the mark is 410 Gone ...
-    assert!(matches!(
-        s.watch(&range, a.revision).await,
-        Err(StorageError::Gone { .. })
-    ));
-    // ... while a snapshot after it still reads what it read before.
-    let rest = s
-        .list(
-            &range,
-            &ListOptions {
-                limit: None,
-                continue_from: snapshot.continue_from.clone(),
-            },
-        )
-        .await
-        .unwrap();
-    let names: Vec<String> = rest.items.iter().map(|o| o.key.to_string()).collect();
-    assert_eq!(names, vec![cm("ns", "late").to_string()]);
-    // The whole snapshot: "keep" as it was (its write before the mark
-    // survived compaction), "drop" still deleted, "late" present.
-    let whole = s
-        .list(
-            &range,
-            &ListOptions {
-                limit: None,
-                continue_from: Some(pequod_apiserver::storage::Continue {
-                    revision: snapshot.revision,
-                    after: String::new(),
-                }),
-            },
-        )
-        .await
-        .unwrap();
-    let seen: Vec<(String, Vec<u8>)> = whole
-        .items
-        .iter()
-        .map(|o| (o.key.to_string(), o.value.clone()))
-        .collect();
-    assert_eq!(
-        seen,
-        vec![
-            (cm("ns", "keep").to_string(), b"2".to_vec()),
-            (cm("ns", "late").to_string(), b"1".to_vec())
-        ]
-    );
-    // Watching from the mark itself is fine: nothing after it was lost.
-    let mut at_mark = s.watch(&range, mark).await.unwrap();
-    let first = at_mark.next().await.unwrap().unwrap();
-    assert_eq!(
-        (first.kind, first.object.key),
-        (EventKind::Added, cm("ns", "late"))
-    );
+#[tokio::test]
+async fn keys_order_bytewise() {
+    scenarios::keys_order_bytewise(&sqlite("keys")).await;
 }
 
 #[tokio::test]
