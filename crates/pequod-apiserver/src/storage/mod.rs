@@ -9,6 +9,7 @@
 //! revision was compacted away. [`sqlite::SqliteStorage`] implements it on
 //! one SQLite file; PostgreSQL comes later behind the same trait.
 
+mod columns;
 mod key;
 pub mod postgres;
 pub mod sqlite;

@@ -48,6 +48,7 @@ use tokio_postgres::{
 };
 
 use self::pool::{CONNECT_TIMEOUT, Pool};
+use super::columns::{check, kind_code, kind_of, to_revision, to_sql};
 use super::watch::{LogReader, WatchStream};
 use super::{
     Continue, Event, EventKind, Key, KeyRange, ListOptions, ListPage, Revision, Storage,
@@ -133,30 +134,6 @@ fn pg_error(e: tokio_postgres::Error) -> StorageError {
     }
 }
 
-fn to_revision(v: i64) -> Revision {
-    Revision::try_from(v).unwrap_or(0)
-}
-
-fn to_sql(r: Revision) -> i64 {
-    i64::try_from(r).unwrap_or(i64::MAX)
-}
-
-fn kind_code(kind: &EventKind) -> i16 {
-    match kind {
-        EventKind::Added => 0,
-        EventKind::Modified => 1,
-        EventKind::Deleted => 2,
-    }
-}
-
-fn kind_of(code: i16) -> EventKind {
-    match code {
-        0 => EventKind::Added,
-        1 => EventKind::Modified,
-        _ => EventKind::Deleted,
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -185,17 +162,6 @@ enum Write {
     Create(Vec<u8>),
     Update(Vec<u8>, Option<Revision>),
     Delete(Option<Revision>),
-}
-
-fn check(key: &str, expected: Option<Revision>, actual: Revision) -> Result<(), StorageError> {
-    match expected {
-        Some(expected) if expected != actual => Err(StorageError::Conflict {
-            key: key.to_owned(),
-            expected,
-            actual,
-        }),
-        _ => Ok(()),
-    }
 }
 
 /// One write in one transaction: takes the next revision (and with it the

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::broadcast;
 
+use super::columns::{check, kind_code, kind_of, to_revision, to_sql};
 use super::watch::{LogReader, WatchStream};
 use super::{
     Event, EventKind, Key, KeyRange, ListOptions, ListPage, Revision, Storage, StorageError, Stored,
@@ -161,30 +162,6 @@ fn compacted_revision(tx: &Connection) -> Result<Revision, StorageError> {
     Ok(value.map_or(0, to_revision))
 }
 
-fn to_revision(v: i64) -> Revision {
-    Revision::try_from(v).unwrap_or(0)
-}
-
-fn to_sql(r: Revision) -> i64 {
-    i64::try_from(r).unwrap_or(i64::MAX)
-}
-
-fn kind_code(kind: &EventKind) -> i64 {
-    match kind {
-        EventKind::Added => 0,
-        EventKind::Modified => 1,
-        EventKind::Deleted => 2,
-    }
-}
-
-fn kind_of(code: i64) -> EventKind {
-    match code {
-        0 => EventKind::Added,
-        1 => EventKind::Modified,
-        _ => EventKind::Deleted,
-    }
-}
-
 /// The current row of `key`: (revision, create_revision, value).
 fn current(
     tx: &Connection,
@@ -212,7 +189,7 @@ fn append(
         "INSERT INTO log (key, kind, create_revision, value) VALUES (?1, ?2, ?3, ?4)",
         params![
             key.as_str(),
-            kind_code(&kind),
+            i64::from(kind_code(&kind)),
             create.map_or(0, to_sql),
             value
         ],
@@ -237,17 +214,6 @@ fn append(
     })
 }
 
-fn check(key: &str, expected: Option<Revision>, actual: Revision) -> Result<(), StorageError> {
-    match expected {
-        Some(expected) if expected != actual => Err(StorageError::Conflict {
-            key: key.to_owned(),
-            expected,
-            actual,
-        }),
-        _ => Ok(()),
-    }
-}
-
 fn read_log(
     tx: &Connection,
     range: &KeyRange,
@@ -269,7 +235,7 @@ fn read_log(
     let rows = stmt
         .query_map(params![to_sql(after), range.start(), range.end()], |r| {
             Ok(Event {
-                kind: kind_of(r.get(2)?),
+                kind: kind_of(r.get::<_, i16>(2)?),
                 object: Stored {
                     revision: to_revision(r.get(0)?),
                     key: Key::from_encoded(r.get(1)?),
