@@ -130,7 +130,7 @@ impl CompiledModule {
             && let Err(e) = instance.to_json_value(node)
             && e.code != ErrorCode::Incomplete
         {
-            return Err(fail(format!("input.{}: {}", e.path, e.msg)));
+            return Err(fail(format!("input.{}: {}{}", e.path, e.msg, at(&e))));
         }
         let violations = match instance.lookup("violations") {
             None => Vec::new(),
@@ -144,7 +144,7 @@ impl CompiledModule {
                         "violations must be a list of strings, not {other}"
                     )));
                 }
-                Err(e) => return Err(fail(format!("violations: {e}"))),
+                Err(e) => return Err(fail(format!("violations: {e}{}", at(&e)))),
             },
         };
         let (nodes, pending) = if violations.is_empty() {
@@ -190,7 +190,7 @@ impl CompiledModule {
                 Err(e) if e.code == ErrorCode::Incomplete => {
                     pending.push((id, format!("{}: {}", e.path, e.msg)))
                 }
-                Err(e) => return Err(fail(format!("resources.{id}: {e}"))),
+                Err(e) => return Err(fail(format!("resources.{id}: {e}{}", at(&e)))),
             }
         }
         // A node that depends on a pending one is pending too.
@@ -218,6 +218,16 @@ impl CompiledModule {
     }
 }
 
+/// Where in the module's sources a CUE error comes from, for one-line
+/// messages (conditions, events): ` (at resources.cue:12:5, spec.cue:3:9)`.
+fn at(e: &pequod_cue::export::ExportError) -> String {
+    if e.positions.is_empty() {
+        return String::new();
+    }
+    let places: Vec<String> = e.positions.iter().map(ToString::to_string).collect();
+    format!(" (at {})", places.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Map, json};
@@ -232,6 +242,25 @@ mod tests {
     fn instance(spec: serde_json::Value) -> serde_json::Value {
         json!({"apiVersion": "platform.pequod.io/v1alpha1", "kind": "WebService",
                "metadata": {"name": "shop", "namespace": "team-a", "uid": "ignored"}, "spec": spec})
+    }
+
+    #[test]
+    fn a_type_error_names_its_source_position() {
+        let module = Module {
+            origin: "inline:typed".into(),
+            files: vec![(
+                "resources.cue".into(),
+                "input: spec: replicas: int\nresources: web: object: {\n\tapiVersion: \"v1\"\n\tkind: \"ConfigMap\"\n\tmetadata: name: \"web\"\n\tdata: replicas: input.spec.replicas & string\n}\n".into(),
+            )],
+        };
+        let compiled = CompiledModule::compile(&module).unwrap();
+        let input = RenderInput {
+            instance: instance(json!({"replicas": 3})),
+            ..RenderInput::default()
+        };
+        let message = compiled.render(&input).unwrap_err().to_string();
+        assert!(message.contains("resources.web"), "{message}");
+        assert!(message.contains("resources.cue:6:"), "{message}");
     }
 
     #[test]
