@@ -242,7 +242,7 @@ fn conflict_with_an_updater_then_force() {
     assert_eq!(
         err.causes(),
         vec![json!({
-            "type": "FieldManagerConflict",
+            "reason": "FieldManagerConflict",
             "message": "conflict with \"kubectl-client-side-apply\" using apps/v1",
             "field": ".spec.replicas"
         })]
