@@ -227,7 +227,7 @@ fn read_log(
         });
     }
     let mut stmt = tx
-        .prepare(
+        .prepare_cached(
             "SELECT revision, key, kind, create_revision, value FROM log
              WHERE revision > ?1 AND key >= ?2 AND key < ?3 ORDER BY revision",
         )
@@ -351,7 +351,7 @@ impl Storage for SqliteStorage {
             };
             let mut items: Vec<Stored> = if snapshot >= latest {
                 let mut stmt = tx
-                    .prepare(
+                    .prepare_cached(
                         "SELECT key, revision, create_revision, value FROM objects
                          WHERE key >= ?1 AND key < ?2 AND key > ?3 ORDER BY key LIMIT ?4",
                     )
@@ -371,7 +371,7 @@ impl Storage for SqliteStorage {
                 // The state at `snapshot`: each key's last write up to it,
                 // unless that write was a deletion.
                 let mut stmt = tx
-                    .prepare(
+                    .prepare_cached(
                         "SELECT l.key, l.revision, l.create_revision, l.value FROM log l
                          WHERE l.key >= ?1 AND l.key < ?2 AND l.key > ?3 AND l.kind != 2
                            AND l.revision = (SELECT MAX(m.revision) FROM log m
