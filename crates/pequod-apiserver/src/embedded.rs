@@ -135,6 +135,8 @@ pub async fn start(config: Config) -> Result<Embedded, StartError> {
         && (url.starts_with("postgres://") || url.starts_with("postgresql://"))
     {
         let storage = Arc::new(PostgresStorage::connect(url).await?);
+        let mut config = config;
+        config.store.follow_log = true;
         return serve(config, lock, storage).await;
     }
     let db = database_path(&config)?;

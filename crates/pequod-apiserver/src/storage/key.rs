@@ -66,6 +66,14 @@ impl KeyRange {
         }
     }
 
+    /// Every key (they are ASCII).
+    pub fn all() -> Self {
+        Self {
+            start: String::new(),
+            end: "\u{7f}".to_owned(),
+        }
+    }
+
     /// The first key in the range (inclusive).
     pub fn start(&self) -> &str {
         &self.start

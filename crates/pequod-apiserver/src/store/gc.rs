@@ -184,6 +184,10 @@ impl<S: Storage> Store<S> {
                     let Some((res, obj)) = self.fetch(&dep).await? else {
                         continue;
                     };
+                    // The index may lag the object (another server changed it).
+                    if !owner_uids(&obj).iter().any(|o| o == uid) {
+                        continue;
+                    }
                     let alive = owner_uids(&obj)
                         .iter()
                         .any(|o| o != uid && self.owners.exists(o));

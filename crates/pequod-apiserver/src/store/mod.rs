@@ -9,6 +9,7 @@ mod builtin_rules;
 mod codec;
 mod crds;
 mod delete;
+mod follow;
 mod gc;
 mod owners;
 mod read;
@@ -37,6 +38,9 @@ pub struct StoreOptions {
     pub simulate_workloads: bool,
     /// How often an open watch gets a bookmark when it asked for them.
     pub bookmark_interval: std::time::Duration,
+    /// Other servers write to the same storage (PostgreSQL): follow the log
+    /// to keep the served CRDs and the garbage collector's index current.
+    pub follow_log: bool,
 }
 
 impl Default for StoreOptions {
@@ -44,6 +48,7 @@ impl Default for StoreOptions {
         Self {
             simulate_workloads: true,
             bookmark_interval: std::time::Duration::from_secs(60),
+            follow_log: false,
         }
     }
 }
@@ -161,6 +166,10 @@ impl<S: Storage> Store<S> {
         if let Some(rx) = rx {
             let store = self.clone();
             tokio::spawn(async move { store.run_gc(rx).await });
+            if self.options.follow_log {
+                let store = self.clone();
+                tokio::spawn(async move { store.follow_log().await });
+            }
         }
     }
 }
