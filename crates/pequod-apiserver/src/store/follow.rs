@@ -16,22 +16,29 @@ impl<S: Storage> Store<S> {
     /// latest revision on; after a gap (compaction, a lost connection) it
     /// reloads both and goes on.
     pub(crate) async fn follow_log(self: Arc<Self>) {
+        // Store::open loaded both as of `loaded_at`; reload only after a gap.
+        let mut resume = Some(self.loaded_at);
         loop {
-            let from = match self.storage.revision().await {
-                Ok(r) => r,
-                Err(error) => {
-                    tracing::warn!(%error, "following the log: reading the revision failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
+            let from = match resume.take() {
+                Some(r) => r,
+                None => match self.storage.revision().await {
+                    Ok(r) => {
+                        // Writes between `r` and the reload are replayed: harmless.
+                        if let Err(error) = self.load_crds().await {
+                            tracing::warn!(%error, "following the log: reloading CRDs failed");
+                        }
+                        if let Err(error) = self.load_owners().await {
+                            tracing::warn!(%error, "following the log: reloading owners failed");
+                        }
+                        r
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "following the log: reading the revision failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                },
             };
-            // Writes between loading and `from` are covered by the reload.
-            if let Err(error) = self.load_crds().await {
-                tracing::warn!(%error, "following the log: reloading CRDs failed");
-            }
-            if let Err(error) = self.load_owners().await {
-                tracing::warn!(%error, "following the log: reloading owners failed");
-            }
             match self.storage.watch(&KeyRange::all(), from).await {
                 Ok(mut events) => {
                     while let Some(next) = events.next().await {

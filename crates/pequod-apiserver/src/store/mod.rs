@@ -62,6 +62,9 @@ pub struct Store<S> {
     owners: owners::OwnerIndex,
     gc: mpsc::UnboundedSender<gc::Work>,
     gc_rx: Mutex<Option<mpsc::UnboundedReceiver<gc::Work>>>,
+    /// The revision the registry and owner index were loaded at: where
+    /// following the log starts.
+    loaded_at: crate::storage::Revision,
 }
 
 impl<S> std::fmt::Debug for Store<S> {
@@ -87,6 +90,10 @@ impl<S: Storage> Store<S> {
         options: StoreOptions,
     ) -> Result<Arc<Self>, crate::api::error::ApiError> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let loaded_at = storage
+            .revision()
+            .await
+            .map_err(|e| crate::api::error::ApiError::internal(e.to_string()))?;
         let store = Arc::new(Self {
             storage,
             registry: Arc::new(Registry::new()),
@@ -95,6 +102,7 @@ impl<S: Storage> Store<S> {
             owners: owners::OwnerIndex::default(),
             gc: tx,
             gc_rx: Mutex::new(Some(rx)),
+            loaded_at,
         });
         store.load_crds().await?;
         store.load_owners().await?;

@@ -90,6 +90,31 @@ fn parse_prefix(s: &str) -> Result<(IpAddr, u8), String> {
 }
 
 /// The bytes of an address, IPv4 as 4 bytes.
+/// `ip + n` in the address's own family, or the error CUE reports when the
+/// sum leaves it.
+fn add_to_ip(name: &str, ip: IpAddr, n: num_bigint::BigInt) -> Result<IpAddr, Value> {
+    let b = octets(ip);
+    let v = num_bigint::BigInt::from_bytes_be(num_bigint::Sign::Plus, &b) + n;
+    let (sign, mut out) = v.to_bytes_be();
+    let range = "IP address arithmetic resulted in out-of-range address";
+    if sign == num_bigint::Sign::Minus {
+        return Err(arg_err(name, format!("{range} (underflow)")));
+    }
+    if out.len() > b.len() {
+        return Err(arg_err(name, format!("{range} (overflow)")));
+    }
+    while out.len() < b.len() {
+        out.insert(0, 0);
+    }
+    match <[u8; 4]>::try_from(out.as_slice()) {
+        Ok(x) => Ok(IpAddr::V4(Ipv4Addr::from(x))),
+        Err(_) => match <[u8; 16]>::try_from(out.as_slice()) {
+            Ok(x) => Ok(IpAddr::V6(Ipv6Addr::from(x))),
+            Err(_) => Err(arg_err(name, "invalid IP")),
+        },
+    }
+}
+
 fn octets(ip: IpAddr) -> Vec<u8> {
     match ip {
         IpAddr::V4(v) => v.octets().to_vec(),
@@ -321,52 +346,14 @@ pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
                 _ => ip_arg(a, 0)?,
             };
             let n = a.int(1)?;
-            let b = octets(ip);
-            let v = num_bigint::BigInt::from_bytes_be(num_bigint::Sign::Plus, &b) + n;
-            let (sign, mut out) = v.to_bytes_be();
-            let range = "IP address arithmetic resulted in out-of-range address";
-            if sign == num_bigint::Sign::Minus {
-                return Err(arg_err(&a.name, format!("{range} (underflow)")));
-            }
-            if out.len() > b.len() {
-                return Err(arg_err(&a.name, format!("{range} (overflow)")));
-            }
-            while out.len() < b.len() {
-                out.insert(0, 0);
-            }
-            let r = match <[u8; 4]>::try_from(out.as_slice()) {
-                Ok(x) => IpAddr::V4(Ipv4Addr::from(x)),
-                Err(_) => match <[u8; 16]>::try_from(out.as_slice()) {
-                    Ok(x) => IpAddr::V6(Ipv6Addr::from(x)),
-                    Err(_) => return Err(arg_err(&a.name, "invalid IP")),
-                },
-            };
+            let r = add_to_ip(&a.name, ip, n)?;
             Value::str(&r.to_string())
         }
         "AddIPCIDR" => {
             let s = a.string(0)?;
             let (ip, len) = parse_prefix(&s).map_err(|e| arg_err(&a.name, e))?;
             let n = a.int(1)?;
-            let b = octets(ip);
-            let v = num_bigint::BigInt::from_bytes_be(num_bigint::Sign::Plus, &b) + n;
-            let (sign, mut out) = v.to_bytes_be();
-            let range = "IP address arithmetic resulted in out-of-range address";
-            if sign == num_bigint::Sign::Minus {
-                return Err(arg_err(&a.name, format!("{range} (underflow)")));
-            }
-            if out.len() > b.len() {
-                return Err(arg_err(&a.name, format!("{range} (overflow)")));
-            }
-            while out.len() < b.len() {
-                out.insert(0, 0);
-            }
-            let r = match <[u8; 4]>::try_from(out.as_slice()) {
-                Ok(x) => IpAddr::V4(Ipv4Addr::from(x)),
-                Err(_) => match <[u8; 16]>::try_from(out.as_slice()) {
-                    Ok(x) => IpAddr::V6(Ipv6Addr::from(x)),
-                    Err(_) => return Err(arg_err(&a.name, "invalid IP")),
-                },
-            };
+            let r = add_to_ip(&a.name, ip, n)?;
             Value::str(&format!("{r}/{len}"))
         }
         "CompareIP" => {
