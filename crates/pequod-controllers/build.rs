@@ -9,14 +9,22 @@ fn main() {
     println!("cargo::rerun-if-changed={}", root.display());
     let mut table = String::from("&[\n");
     let mut transforms = String::from("&[\n");
-    let mut modules: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.join("cue.mod").is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut modules: Vec<PathBuf> = match std::fs::read_dir(&root) {
+        Ok(d) => d
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("cue.mod").is_dir())
+            .collect(),
+        Err(e) => {
+            println!("cargo::error=reading {}: {e}", root.display());
+            return;
+        }
+    };
+    // A binary without its modules would fail only at run time.
+    if modules.is_empty() {
+        println!("cargo::error=no module (a directory with cue.mod/) in {}", root.display());
+        return;
+    }
     modules.sort();
     for module in modules {
         let Some(name) = module.file_name().and_then(|n| n.to_str()) else {
@@ -41,6 +49,7 @@ fn main() {
             );
         }
         files.sort();
+        println!("cargo::rerun-if-changed={}", module.display());
         let _ = writeln!(table, "    ({name:?}, &[");
         for file in files {
             println!("cargo::rerun-if-changed={}", file.display());

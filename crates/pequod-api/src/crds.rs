@@ -4,7 +4,7 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
-use crate::{ResourceGraph, Transform};
+use crate::{ActionReconciler, Reconciliation, ResourceGraph, Transform};
 
 /// Every CRD Pequod installs.
 pub fn crds() -> Vec<CustomResourceDefinition> {
@@ -18,7 +18,12 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
         )]
         .into(),
     );
-    vec![Transform::crd(), graphs]
+    vec![
+        Transform::crd(),
+        graphs,
+        ActionReconciler::crd(),
+        Reconciliation::crd(),
+    ]
 }
 
 /// The file name a CRD is kept under in `config/crd/bases`, `<group>_<plural>.yaml`

@@ -5,6 +5,8 @@
 //! for ordered deletion, records events and watches the objects graphs own
 //! so that changes made by others are seen (and reverted) within seconds.
 
+pub mod action_reconciler;
+pub mod actions;
 pub mod instance;
 pub mod modules;
 pub mod resource_graph;

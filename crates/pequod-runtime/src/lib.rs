@@ -12,6 +12,8 @@
 //!
 //! Every part is usable on its own:
 //!
+//! * [`cache`]: informers shared by the controllers of a manager (one watch
+//!   per kind and selector, a channel per subscriber);
 //! * [`queue`]: the work queue (dedup, backoff, token bucket, delays, shutdown);
 //! * [`metrics`]: a Prometheus registry with controller-runtime compatible and
 //!   `pequod_*` families, as typed handles;
@@ -23,6 +25,7 @@
 //! * [`webhook`]: an HTTPS server for validating admission webhooks;
 //! * [`manager`]: controllers, servers and leader election together.
 
+pub mod cache;
 pub mod controller;
 pub mod events;
 pub mod finalizer;

@@ -1,6 +1,6 @@
-//! The [`Manager`]: runs several controllers over one client with the
-//! metrics and probe servers, optional leader election, and a graceful
-//! shutdown.
+//! The [`Manager`]: runs several controllers over one client and shared
+//! caches, with the metrics and probe servers, optional leader election, and
+//! a graceful shutdown.
 //!
 //! Controllers start once this process leads (at once without leader
 //! election). A process that loses its lease stops reconciling at once and
@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::Error;
+use crate::cache::Cache;
 use crate::controller::{Action, Controller, DEFAULT_SHUTDOWN_TIMEOUT};
 use crate::health::{HealthChecks, ReadyFlag};
 use crate::leader::{LeaderElection, LeaderElectionConfig};
@@ -61,6 +62,7 @@ pub struct Manager {
     client: Client,
     config: ManagerConfig,
     metrics: Metrics,
+    cache: Cache,
     health: HealthChecks,
     synced: Vec<ReadyFlag>,
     runners: Vec<Runner>,
@@ -89,6 +91,7 @@ impl Manager {
             client,
             config,
             metrics: Metrics::new(),
+            cache: Cache::new(),
             health: HealthChecks::new(),
             synced: Vec::new(),
             runners: Vec::new(),
@@ -103,6 +106,12 @@ impl Manager {
     /// The registry served on `/metrics`, for the caller's own metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The informers the manager's controllers share: ask it for a kind's
+    /// informer and build controllers with [`Controller::for_informer`].
+    pub fn cache(&self) -> &Cache {
+        &self.cache
     }
 
     /// The probes served on `/healthz` and `/readyz`, for extra checks.

@@ -183,3 +183,52 @@ async fn a_lost_lease_stops_reconciling_at_once() {
     assert_eq!(a.reconciles.load(Ordering::SeqCst), after);
     drop(a.stop);
 }
+
+/// Two controllers of one manager read one shared informer: one watch, one
+/// cache, and each reconciles every object.
+#[tokio::test]
+async fn controllers_share_one_informer() {
+    let (client, ns) = setup("shared").await;
+    let mut manager = Manager::new(
+        client.clone(),
+        ManagerConfig {
+            metrics_bind_address: "0".to_owned(),
+            health_probe_bind_address: "0".to_owned(),
+            ..ManagerConfig::default()
+        },
+    );
+    let api = Api::<ConfigMap>::namespaced(client.clone(), &ns);
+    let config = || watcher::Config::default().labels("runtime-test");
+    let counts: Vec<Arc<AtomicUsize>> = (0..2).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+    for (i, count) in counts.iter().enumerate() {
+        let informer = manager.cache().informer(api.clone(), config());
+        let count = count.clone();
+        manager.add(
+            Controller::for_informer(informer, ()).name(format!("shared-{i}")),
+            move |_, _: Arc<()>| {
+                count.fetch_add(1, Ordering::SeqCst);
+                async { Ok::<_, String>(Action::await_change()) }
+            },
+            Arc::new(()),
+        );
+    }
+    assert_eq!(manager.cache().len(), 1, "one informer for both");
+    let cache = manager.cache().clone();
+    let running = manager.start().await.unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(running.wait(async {
+        let _ = stopped.await;
+    }));
+    eventually("both controllers to reconcile the object", || {
+        counts.iter().all(|c| c.load(Ordering::SeqCst) >= 1)
+    })
+    .await;
+    let store = cache.informer(api, config()).store();
+    assert_eq!(store.state().len(), 1);
+    assert!(
+        store.state()[0].metadata.managed_fields.is_none(),
+        "the shared cache keeps no managedFields"
+    );
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -29,6 +29,8 @@ pub(crate) enum Command {
     /// Evaluate CUE like the official `cue` command.
     #[command(subcommand)]
     Cue(CueCommand),
+    /// Show the Reconciliation records of an object an ActionReconciler reconciles, oldest first.
+    History(HistoryArgs),
     /// Print a ResourceGraph's dependency graph as Mermaid or Graphviz DOT, by wave.
     Graph {
         /// The ResourceGraph YAML file (`-` for standard input).
@@ -38,7 +40,7 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
-    /// Print the CustomResourceDefinitions of Pequod's kinds (Transform, ResourceGraph).
+    /// Print the CustomResourceDefinitions of Pequod's kinds (Transform, ResourceGraph, ActionReconciler, Reconciliation).
     Crds {
         /// Write one `<group>_<plural>.yaml` file per CRD into this directory instead.
         #[arg(long, value_name = "DIR")]
@@ -110,6 +112,39 @@ pub(crate) struct RunArgs {
     pub(crate) logging: LoggingArgs,
 }
 
+/// Flags of `pequod history`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct HistoryArgs {
+    /// The object, as KIND/NAME (kind, plural or short name, optionally KIND.GROUP).
+    #[arg(value_name = "KIND/NAME")]
+    pub(crate) object: String,
+    /// The object's namespace (for a namespaced kind).
+    #[arg(short, long)]
+    pub(crate) namespace: Option<String>,
+    /// Where records of cluster-scoped objects are kept.
+    #[arg(long, default_value = "pequod-system")]
+    pub(crate) history_namespace: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub(crate) output: HistoryFormat,
+    /// The kubeconfig to use (default: KUBECONFIG or ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) kubeconfig: Option<std::path::PathBuf>,
+}
+
+/// How `pequod history` prints records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum HistoryFormat {
+    /// A table, messages shortened.
+    Table,
+    /// A table with whole messages.
+    Wide,
+    /// The Reconciliation objects as JSON.
+    Json,
+    /// The Reconciliation objects as YAML.
+    Yaml,
+}
+
 /// Flags of `pequod up`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
@@ -137,6 +172,10 @@ pub(crate) struct UpArgs {
     /// Do not print graph progress on standard output.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Campaign for the `pequod-leader` Lease so that one of several servers on one database
+    /// runs the controllers (default: on with PostgreSQL, off with SQLite).
+    #[arg(long, value_name = "BOOL")]
+    pub(crate) leader_elect: Option<bool>,
     /// Serve the API only: no CRDs, Transforms or controllers (for benchmarks and API tests).
     #[arg(long)]
     pub(crate) no_controllers: bool,

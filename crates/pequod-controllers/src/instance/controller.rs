@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use pequod_api::{GraphPhase, ResourceGraph};
 use pequod_engine::KindResolver;
+use pequod_runtime::cache::Informer;
 use pequod_runtime::controller::{Action, Controller};
 use pequod_runtime::metrics::Metrics;
 use serde_json::{Map, Value, json};
@@ -39,6 +41,7 @@ pub enum Error {
 struct Context {
     client: Client,
     kind: InstanceKind,
+    graphs: Store<ResourceGraph>,
     resolver: KindResolver,
     recorder: Recorder,
     metrics: Metrics,
@@ -48,17 +51,24 @@ struct Context {
 /// How long the cluster's API groups are trusted before asking again.
 const CAPABILITIES_TTL: Duration = Duration::from_secs(60);
 
-/// Runs the controller for `kind` until `shutdown` completes.
+/// Runs the controller for `kind` until `shutdown` completes. `graphs` is
+/// the ResourceGraph informer it shares with the other controllers: graph
+/// changes come from it, and graphs are read from its cache.
 pub async fn run(
     client: Client,
     kind: InstanceKind,
     metrics: Metrics,
+    graphs: Informer<ResourceGraph>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), pequod_runtime::Error> {
     let resource = kind.resource.clone();
-    let graphs: Api<ResourceGraph> = Api::all(client.clone());
-    let selector = format!("{}={}", pequod_api::TRANSFORM_LABEL, kind.transform);
+    // A graph missing from an unsynced cache would look deleted.
+    if graphs.store().wait_until_ready().await.is_err() {
+        return Ok(());
+    }
+    let transform = kind.transform.clone();
     let context = Arc::new(Context {
+        graphs: graphs.store(),
         recorder: Recorder::new(
             client.clone(),
             Reporter {
@@ -79,7 +89,9 @@ pub async fn run(
     )
     .name(resource.kind.to_lowercase())
     // A change of the graph (a node became ready) re-projects the status.
-    .owns(graphs, watcher::Config::default().labels(&selector))
+    .owns_shared(&graphs, move |graph| {
+        graph.labels().get(pequod_api::TRANSFORM_LABEL) == Some(&transform)
+    })
     .metrics(metrics)
     .run(reconcile, context, shutdown)
     .await
@@ -93,8 +105,10 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
     }
     let namespace = instance.namespace().unwrap_or_else(|| "default".into());
     let name = instance.name_any();
-    let graphs: Api<ResourceGraph> = Api::namespaced(ctx.client.clone(), &namespace);
-    let graph = graphs.get_opt(&name).await?;
+    let graph = ctx
+        .graphs
+        .get(&ObjectRef::new(&name).within(&namespace))
+        .map(|g| (*g).clone());
 
     let input = RenderInput {
         instance: serde_json::to_value(&*instance).unwrap_or(Value::Null),

@@ -15,6 +15,7 @@ use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use pequod_api::{FINALIZER, ResourceGraph, ResourceGraphStatus};
 use pequod_engine::{Engine, EngineConfig, Outcome, applyset};
+use pequod_runtime::cache::Cache;
 use pequod_runtime::controller::{Action, Controller as RuntimeController};
 use pequod_runtime::manager::Manager;
 use pequod_runtime::metrics::{ApplyResult, Metrics};
@@ -67,10 +68,16 @@ struct Context {
 }
 
 /// The controller and what its reconciles share, before it runs.
+/// How every controller watches ResourceGraphs (they share one informer).
+pub fn watch_config() -> watcher::Config {
+    watcher::Config::default().any_semantic()
+}
+
 fn build(
     client: Client,
     config: Config,
     metrics: Metrics,
+    cache: &Cache,
 ) -> (RuntimeController<ResourceGraph>, Arc<Context>) {
     let (members, wakeups) = MemberWatches::new(client.clone());
     let context = Arc::new(Context {
@@ -88,20 +95,23 @@ fn build(
         metrics,
         config: config.clone(),
     });
-    let controller = RuntimeController::new(
-        Api::<ResourceGraph>::all(client),
-        watcher::Config::default().any_semantic(),
-    )
-    .name("resourcegraph")
-    .workers(usize::from(config.concurrency))
-    .reconcile_on(wakeups);
+    let graphs = cache.informer(Api::<ResourceGraph>::all(client), watch_config());
+    let controller = RuntimeController::for_informer(graphs, ())
+        .name("resourcegraph")
+        .workers(usize::from(config.concurrency))
+        .reconcile_on(wakeups);
     (controller, context)
 }
 
 /// Adds the controller to `manager`: it runs while the manager leads and
 /// records into the manager's metrics.
 pub fn add_to(manager: &mut Manager, config: Config) {
-    let (controller, context) = build(manager.client().clone(), config, manager.metrics().clone());
+    let (controller, context) = build(
+        manager.client().clone(),
+        config,
+        manager.metrics().clone(),
+        manager.cache(),
+    );
     manager.add(controller, reconcile, context);
 }
 
@@ -113,7 +123,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), pequod_runtime::Error> {
     let metrics = Metrics::new();
-    let (controller, context) = build(client, config, metrics.clone());
+    let (controller, context) = build(client, config, metrics.clone(), &Cache::new());
     controller
         .metrics(metrics)
         .run(reconcile, context, shutdown)

@@ -1,6 +1,7 @@
-//! The CustomResourceDefinition a Transform publishes: its names, scope and
-//! printer columns from the Transform, its `spec` schema from the module's
-//! `#Spec`, and a status Pequod projects the graph into.
+//! The CustomResourceDefinition of a kind Pequod publishes: its names,
+//! scope and printer columns from the Transform (or ActionReconciler), its
+//! `spec` schema from the module's `#Spec` (or the reconciler's schema), and
+//! a status Pequod writes.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceSubresources, CustomResourceValidation, JSONSchemaProps,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use pequod_api::{Scope, Transform};
+use pequod_api::{ActionReconciler, PrinterColumn, Scope, Transform};
 
 /// A Transform whose names cannot make a valid CRD.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,41 +23,127 @@ pub struct CrdError {
     pub message: String,
 }
 
+/// The names, scope and columns of a published kind, and who publishes it.
+#[derive(Clone, Debug)]
+pub struct KindNames<'a> {
+    /// API group.
+    pub group: &'a str,
+    /// API version.
+    pub version: &'a str,
+    /// Kind.
+    pub kind: &'a str,
+    /// Plural, when not guessed from the kind.
+    pub plural: Option<&'a str>,
+    /// Short names for `kubectl`.
+    pub short_names: &'a [String],
+    /// Scope.
+    pub scope: Scope,
+    /// Extra printer columns (between `Phase` and `Age`).
+    pub printer_columns: &'a [PrinterColumn],
+    /// The label naming the publisher, and its value.
+    pub publisher: (&'static str, &'a str),
+    /// The schema's description of an object of the kind.
+    pub description: String,
+    /// The status schema's description.
+    pub status_description: &'static str,
+}
+
+impl<'a> KindNames<'a> {
+    /// The kind a Transform publishes.
+    pub fn of_transform(transform: &'a Transform) -> Self {
+        let spec = &transform.spec;
+        Self {
+            group: &spec.group,
+            version: &spec.version,
+            kind: &spec.kind,
+            plural: spec.plural.as_deref(),
+            short_names: &spec.short_names,
+            scope: spec.scope,
+            printer_columns: &spec.printer_columns,
+            publisher: (
+                pequod_api::TRANSFORM_LABEL,
+                transform.metadata.name.as_deref().unwrap_or_default(),
+            ),
+            description: format!(
+                "{} instance, rendered by Pequod from its platform module.",
+                spec.kind
+            ),
+            status_description: "Projected by Pequod from the instance's ResourceGraph.",
+        }
+    }
+
+    /// The kind an ActionReconciler reconciles.
+    pub fn of_action_reconciler(reconciler: &'a ActionReconciler) -> Self {
+        let spec = &reconciler.spec;
+        Self {
+            group: &spec.group,
+            version: &spec.version,
+            kind: &spec.kind,
+            plural: spec.plural.as_deref(),
+            short_names: &spec.short_names,
+            scope: spec.scope,
+            printer_columns: &spec.printer_columns,
+            publisher: (
+                pequod_api::ACTION_RECONCILER_LABEL,
+                reconciler.metadata.name.as_deref().unwrap_or_default(),
+            ),
+            description: format!(
+                "{}, reconciled by Pequod through its ActionReconciler's actions.",
+                spec.kind
+            ),
+            status_description: "Written by Pequod: phase, conditions, outputs of the last successful action.",
+        }
+    }
+
+    /// The plural resource name.
+    pub fn plural(&self) -> String {
+        self.plural
+            .map_or_else(|| pluralize(&self.kind.to_ascii_lowercase()), str::to_owned)
+    }
+}
+
 /// The CRD for `transform`'s kind, with `spec_schema` as its `spec`.
 pub fn generated_crd(
     transform: &Transform,
     spec_schema: JSONSchemaProps,
 ) -> Result<CustomResourceDefinition, CrdError> {
-    let spec = &transform.spec;
+    kind_crd(&KindNames::of_transform(transform), spec_schema)
+}
+
+/// The CRD of a published kind, with `spec_schema` as its `spec`.
+pub fn kind_crd(
+    names: &KindNames<'_>,
+    spec_schema: JSONSchemaProps,
+) -> Result<CustomResourceDefinition, CrdError> {
     let fail = |field, message: String| Err(CrdError { field, message });
-    if !is_dns_subdomain(&spec.group) || !spec.group.contains('.') {
+    if !is_dns_subdomain(names.group) || !names.group.contains('.') {
         return fail(
             "group",
             format!(
                 "{:?} must be a DNS subdomain with a dot, e.g. platform.example.com",
-                spec.group
+                names.group
             ),
         );
     }
-    if !is_version(&spec.version) {
+    if !is_version(names.version) {
         return fail(
             "version",
-            format!("{:?} must look like v1, v1beta2 or v1alpha1", spec.version),
+            format!("{:?} must look like v1, v1beta2 or v1alpha1", names.version),
         );
     }
-    if !spec.kind.starts_with(|c: char| c.is_ascii_uppercase())
-        || !spec.kind.chars().all(|c| c.is_ascii_alphanumeric())
+    if !names.kind.starts_with(|c: char| c.is_ascii_uppercase())
+        || !names.kind.chars().all(|c| c.is_ascii_alphanumeric())
     {
         return fail(
             "kind",
             format!(
                 "{:?} must be alphanumeric and start with an upper-case letter",
-                spec.kind
+                names.kind
             ),
         );
     }
-    let singular = spec.kind.to_ascii_lowercase();
-    let plural = spec.plural.clone().unwrap_or_else(|| pluralize(&singular));
+    let singular = names.kind.to_ascii_lowercase();
+    let plural = names.plural();
     if !is_dns_label(&plural) {
         return fail(
             "plural",
@@ -66,10 +153,7 @@ pub fn generated_crd(
     let requires_spec = spec_schema.required.as_ref().is_some_and(|r| !r.is_empty());
     let schema = JSONSchemaProps {
         type_: Some("object".into()),
-        description: Some(format!(
-            "{} instance, rendered by Pequod from its platform module.",
-            spec.kind
-        )),
+        description: Some(names.description.clone()),
         required: requires_spec.then(|| vec!["spec".to_owned()]),
         properties: Some(BTreeMap::from([
             (
@@ -83,9 +167,7 @@ pub fn generated_crd(
                 "status".to_owned(),
                 JSONSchemaProps {
                     type_: Some("object".into()),
-                    description: Some(
-                        "Projected by Pequod from the instance's ResourceGraph.".into(),
-                    ),
+                    description: Some(names.status_description.into()),
                     x_kubernetes_preserve_unknown_fields: Some(true),
                     ..JSONSchemaProps::default()
                 },
@@ -112,7 +194,8 @@ pub fn generated_crd(
         column("Phase", "string", ".status.phase", None),
     ];
     columns.extend(
-        spec.printer_columns
+        names
+            .printer_columns
             .iter()
             .map(|c| CustomResourceColumnDefinition {
                 description: c.description.clone(),
@@ -123,29 +206,29 @@ pub fn generated_crd(
 
     Ok(CustomResourceDefinition {
         metadata: ObjectMeta {
-            name: Some(format!("{plural}.{}", spec.group)),
+            name: Some(format!("{plural}.{}", names.group)),
             labels: Some(BTreeMap::from([(
-                pequod_api::TRANSFORM_LABEL.to_owned(),
-                transform.metadata.name.clone().unwrap_or_default(),
+                names.publisher.0.to_owned(),
+                names.publisher.1.to_owned(),
             )])),
             ..ObjectMeta::default()
         },
         spec: CustomResourceDefinitionSpec {
-            group: spec.group.clone(),
+            group: names.group.to_owned(),
             names: CustomResourceDefinitionNames {
-                kind: spec.kind.clone(),
-                list_kind: Some(format!("{}List", spec.kind)),
+                kind: names.kind.to_owned(),
+                list_kind: Some(format!("{}List", names.kind)),
                 plural,
                 singular: Some(singular),
-                short_names: (!spec.short_names.is_empty()).then(|| spec.short_names.clone()),
+                short_names: (!names.short_names.is_empty()).then(|| names.short_names.to_vec()),
                 categories: Some(vec!["pequod".into()]),
             },
-            scope: match spec.scope {
+            scope: match names.scope {
                 Scope::Namespaced => "Namespaced".into(),
                 Scope::Cluster => "Cluster".into(),
             },
             versions: vec![CustomResourceDefinitionVersion {
-                name: spec.version.clone(),
+                name: names.version.to_owned(),
                 served: true,
                 storage: true,
                 schema: Some(CustomResourceValidation {

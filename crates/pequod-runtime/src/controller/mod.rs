@@ -40,6 +40,7 @@ use tokio::task::JoinSet;
 pub use action::Action;
 
 use crate::Error;
+use crate::cache::Informer;
 use crate::health::ReadyFlag;
 use crate::metrics::Metrics;
 use crate::queue::{Backoff, QueueConfig, RateLimit, WorkQueue};
@@ -60,9 +61,7 @@ where
 {
     name: String,
     dyntype: K::DynamicType,
-    api: Api<K>,
-    watcher_config: watcher::Config,
-    writer: Writer<K>,
+    source: Source<K>,
     reader: Store<K>,
     workers: usize,
     reconcile_timeout: Duration,
@@ -75,6 +74,29 @@ where
     triggers: Vec<BoxStream<'static, ObjectRef<K>>>,
     metrics: Option<Metrics>,
     ready: Option<ReadyFlag>,
+}
+
+/// Where a controller's objects come from.
+enum Source<K>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+{
+    /// A watch and cache of its own (boxed: the variants differ in size a lot).
+    Own(Box<OwnWatch<K>>),
+    /// An informer shared with others.
+    Shared(Informer<K>),
+}
+
+/// The parts of a watch of a controller's own.
+struct OwnWatch<K>
+where
+    K: Resource + Clone + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+{
+    api: Api<K>,
+    config: watcher::Config,
+    writer: Writer<K>,
 }
 
 impl<K> Debug for Controller<K>
@@ -113,12 +135,31 @@ where
     pub fn new_with(api: Api<K>, config: watcher::Config, dyntype: K::DynamicType) -> Self {
         let writer = Writer::new(dyntype.clone());
         let reader = writer.as_reader();
+        Self::with_source(
+            Source::Own(Box::new(OwnWatch {
+                api,
+                config,
+                writer,
+            })),
+            reader,
+            dyntype,
+        )
+    }
+
+    /// A controller reading a shared [`Informer`] (from
+    /// [`crate::cache::Cache`]) instead of a watch of its own: its cache is
+    /// the informer's, already stripped of `managedFields`; modifiers do
+    /// not apply.
+    pub fn for_informer(informer: Informer<K>, dyntype: K::DynamicType) -> Self {
+        let reader = informer.store();
+        Self::with_source(Source::Shared(informer), reader, dyntype)
+    }
+
+    fn with_source(source: Source<K>, reader: Store<K>, dyntype: K::DynamicType) -> Self {
         Self {
             name: K::kind(&dyntype).to_lowercase(),
             dyntype,
-            api,
-            watcher_config: config,
-            writer,
+            source,
             reader,
             workers: DEFAULT_WORKERS,
             reconcile_timeout: DEFAULT_RECONCILE_TIMEOUT,
@@ -241,6 +282,25 @@ where
         self.reconcile_on(requests)
     }
 
+    /// Reconciles the controlling owners (of kind `K`) of the objects a
+    /// shared informer sees, for those `filter` accepts.
+    pub fn owns_shared<C>(
+        self,
+        informer: &Informer<C>,
+        filter: impl Fn(&C) -> bool + Send + 'static,
+    ) -> Self
+    where
+        C: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        C::DynamicType: Eq + Hash + Clone + Send + Sync,
+    {
+        let dyntype = self.dyntype.clone();
+        let owners = informer
+            .subscribe()
+            .filter(move |child| future::ready(filter(child)))
+            .flat_map(move |child| stream::iter(sources::controlling_owners(&*child, &dyntype)));
+        self.reconcile_on(owners)
+    }
+
     /// Records the controller's and its queue's metrics into `metrics`.
     pub fn metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = Some(metrics);
@@ -295,19 +355,34 @@ where
             timeout: self.reconcile_timeout,
             metrics,
         });
-        let mut modifiers = self.modifiers;
-        if self.strip_managed_fields {
-            modifiers.insert(0, Box::new(sources::strip_managed_fields::<K>));
-        }
-        let watch = sources::main_watch(
-            self.dyntype.clone(),
-            self.api,
-            self.watcher_config,
-            self.writer,
-            modifiers,
-            self.predicates,
-            self.filters,
-        );
+        let watch = match self.source {
+            Source::Own(own) => {
+                let OwnWatch {
+                    api,
+                    config,
+                    writer,
+                } = *own;
+                let mut modifiers = self.modifiers;
+                if self.strip_managed_fields {
+                    modifiers.insert(0, Box::new(sources::strip_managed_fields::<K>));
+                }
+                sources::main_watch(
+                    self.dyntype.clone(),
+                    api,
+                    config,
+                    writer,
+                    modifiers,
+                    self.predicates,
+                    self.filters,
+                )
+            }
+            Source::Shared(informer) => sources::shared_watch(
+                self.dyntype.clone(),
+                &informer,
+                self.predicates,
+                self.filters,
+            ),
+        };
         let mut requests = stream::select(watch, stream::select_all(self.triggers));
         let synced = self.reader.wait_until_ready();
         tokio::pin!(synced, shutdown);

@@ -14,6 +14,8 @@ use kube::runtime::{PredicateConfig, WatchStreamExt};
 use kube::{Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
+use crate::cache::Informer;
+
 /// A predicate: a hash of the property whose change should trigger a
 /// reconcile (`None`: always pass).
 pub(crate) type PredicateFn<K> = Box<dyn Fn(&K) -> Option<u64> + Send + Sync>;
@@ -84,6 +86,56 @@ where
         .boxed()
 }
 
+/// The requests from a shared informer: its changes, through predicates and
+/// filters.
+pub(crate) fn shared_watch<K>(
+    dyntype: K::DynamicType,
+    informer: &Informer<K>,
+    predicates: Vec<PredicateFn<K>>,
+    filters: Vec<FilterFn<K>>,
+) -> BoxStream<'static, ObjectRef<K>>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
+{
+    let objects = informer
+        .subscribe()
+        .map(|obj| Ok::<K, watcher::Error>((*obj).clone()));
+    let objects: BoxStream<'static, Result<K, watcher::Error>> = if predicates.is_empty() {
+        objects.boxed()
+    } else {
+        objects
+            .predicate_filter(combine(predicates), PredicateConfig::default())
+            .boxed()
+    };
+    objects
+        .filter_map(move |result| {
+            future::ready(match result {
+                Ok(obj) if filters.iter().all(|f| f(&obj)) => {
+                    Some(ObjectRef::from_obj_with(&obj, dyntype.clone()))
+                }
+                _ => None,
+            })
+        })
+        .boxed()
+}
+
+/// The controlling owners of kind `K` of `child`.
+pub(crate) fn controlling_owners<K, C>(child: &C, dyntype: &K::DynamicType) -> Vec<ObjectRef<K>>
+where
+    K: Resource,
+    K::DynamicType: Eq + Hash + Clone,
+    C: Resource,
+{
+    let namespace = child.namespace();
+    child
+        .owner_references()
+        .iter()
+        .filter(|owner| owner.controller == Some(true))
+        .filter_map(|owner| ObjectRef::from_owner_ref(namespace.as_deref(), owner, dyntype.clone()))
+        .collect()
+}
+
 /// Requests for the owners (by controller reference, of kind `K`) of the
 /// objects of another watch.
 pub(crate) fn owners_of<K, C>(
@@ -102,16 +154,7 @@ where
         .touched_objects()
         .filter_map(|result| future::ready(result.ok()))
         .flat_map(move |child: C| {
-            let namespace = child.namespace();
-            let owners: Vec<ObjectRef<K>> = child
-                .owner_references()
-                .iter()
-                .filter(|owner| owner.controller == Some(true))
-                .filter_map(|owner| {
-                    ObjectRef::from_owner_ref(namespace.as_deref(), owner, dyntype.clone())
-                })
-                .collect();
-            futures::stream::iter(owners)
+            futures::stream::iter(controlling_owners::<K, C>(&child, &dyntype))
         })
         .boxed()
 }

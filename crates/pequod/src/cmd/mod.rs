@@ -4,6 +4,7 @@ pub(crate) mod completions;
 pub(crate) mod crds;
 pub(crate) mod cue;
 pub(crate) mod graph;
+pub(crate) mod history;
 pub(crate) mod render;
 pub(crate) mod run;
 pub(crate) mod up;
@@ -21,6 +22,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Render(args) => render::run(&args),
         Command::Cue(cli::CueCommand::Export(args)) => cue::export(&args),
+        Command::History(args) => history::run(args),
         Command::Graph { file, format } => graph::run(&file, format),
         Command::Crds { out_dir } => crds::run(out_dir.as_deref()),
         Command::Completions { shell } => completions::run(shell),

@@ -23,8 +23,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn operate(args: RunArgs) -> anyhow::Result<()> {
-    let config = match &args.kubeconfig {
+/// A client from `kubeconfig`, or KUBECONFIG / `~/.kube/config` / the
+/// in-cluster configuration.
+pub(crate) async fn connect(kubeconfig: Option<&std::path::Path>) -> anyhow::Result<Client> {
+    let config = match kubeconfig {
         Some(path) => {
             let kubeconfig = Kubeconfig::read_from(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -34,7 +36,11 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
             .await
             .context("no kubeconfig and not in a cluster")?,
     };
-    let client = Client::try_from(config)?;
+    Ok(Client::try_from(config)?)
+}
+
+async fn operate(args: RunArgs) -> anyhow::Result<()> {
+    let client = connect(args.kubeconfig.as_deref()).await?;
     let version = client
         .apiserver_version()
         .await
@@ -69,6 +75,7 @@ async fn operate(args: RunArgs) -> anyhow::Result<()> {
         manager,
         args.max_concurrent_applies,
         args.max_concurrent_reconciles,
+        &args.leader_election_namespace,
     )
     .await?;
     tracing::info!(
@@ -154,11 +161,14 @@ async fn start_webhooks(
 }
 
 /// Adds Pequod's controllers (Transform, and through it the instance
-/// controllers; ResourceGraph) to `manager` and starts it.
+/// controllers; ResourceGraph; ActionReconciler, and through it the
+/// reconciled kinds' controllers) to `manager` and starts it. Records of
+/// cluster-scoped reconciled objects go to `system_namespace`.
 pub(crate) async fn start_controllers(
     mut manager: Manager,
     max_concurrent_applies: u16,
     max_concurrent_reconciles: u16,
+    system_namespace: &str,
 ) -> anyhow::Result<pequod_runtime::manager::Running> {
     resource_graph::add_to(
         &mut manager,
@@ -172,6 +182,7 @@ pub(crate) async fn start_controllers(
         },
     );
     pequod_controllers::transform::controller::add_to(&mut manager);
+    pequod_controllers::action_reconciler::controller::add_to(&mut manager, system_namespace);
     manager.start().await.context("starting the manager")
 }
 

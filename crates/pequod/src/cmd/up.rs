@@ -15,6 +15,7 @@ use kube::{Client, Config, ResourceExt};
 use pequod_api::ResourceGraph;
 use pequod_apiserver::embedded::{self, Embedded};
 use pequod_apiserver::store::StoreOptions;
+use pequod_runtime::leader::{LeaderElectionConfig, default_identity};
 use pequod_runtime::manager::{Manager, ManagerConfig, shutdown_signal};
 
 use crate::cli::UpArgs;
@@ -48,12 +49,27 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let client = client_for(&server).await?;
     crate::cmd::run::install_crds(&client).await?;
     install_transforms(&client).await?;
+    ensure_namespace(&client, SYSTEM_NAMESPACE).await?;
+    // Several servers on one PostgreSQL share the API; the Lease, kept in
+    // that same store, lets one of them run the controllers. A SQLite data
+    // dir has one server (its lock file sees to that): nothing to elect.
+    let shared = args
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    let leader_election = args.leader_elect.unwrap_or(shared).then(|| {
+        LeaderElectionConfig::new(
+            SYSTEM_NAMESPACE.to_owned(),
+            LEASE_NAME.to_owned(),
+            default_identity(),
+        )
+    });
     let manager = Manager::new(
         client.clone(),
         ManagerConfig {
             metrics_bind_address: args.metrics_bind_address.clone(),
             health_probe_bind_address: args.health_probe_bind_address.clone(),
-            leader_election: None,
+            leader_election,
             ..ManagerConfig::default()
         },
     );
@@ -61,6 +77,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         manager,
         args.max_concurrent_applies,
         args.max_concurrent_reconciles,
+        SYSTEM_NAMESPACE,
     )
     .await?;
     print_next_steps(&server, true);
@@ -71,6 +88,28 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     server.shutdown().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Where `pequod up` keeps its Lease and the records of cluster-scoped
+/// reconciled objects.
+const SYSTEM_NAMESPACE: &str = "pequod-system";
+
+/// The Lease the controllers of several `pequod up` servers campaign for.
+const LEASE_NAME: &str = "pequod-leader";
+
+async fn ensure_namespace(client: &Client, name: &str) -> anyhow::Result<()> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let api: Api<Namespace> = Api::all(client.clone());
+    let namespace =
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+    api.patch(
+        name,
+        &PatchParams::apply(pequod_api::FIELD_MANAGER),
+        &Patch::Apply(&namespace),
+    )
+    .await
+    .with_context(|| format!("creating namespace {name}"))?;
     Ok(())
 }
 
