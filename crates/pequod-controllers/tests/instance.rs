@@ -68,15 +68,11 @@ async fn webservice_instance_becomes_ready_and_policy_blocks_the_apply(backend: 
         resource_graph::Config::default(),
         wait(stopped.clone()),
     ));
-    let graph_informer = pequod_runtime::cache::Cache::new().informer(
-        Api::<ResourceGraph>::all(client.clone()),
-        resource_graph::watch_config(),
-    );
     let instances_task = tokio::spawn(controller::run(
         client.clone(),
         kind,
         Metrics::new(),
-        graph_informer,
+        pequod_runtime::cache::Cache::new(),
         wait(stopped.clone()),
     ));
 

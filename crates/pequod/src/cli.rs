@@ -215,6 +215,9 @@ pub(crate) struct RenderArgs {
     /// YAML map of node id to live object, for `observed`.
     #[arg(long, value_name = "FILE")]
     pub(crate) observed: Option<std::path::PathBuf>,
+    /// YAML map of reference id to object, for `refs` (what the module's `references` name).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) refs: Option<std::path::PathBuf>,
 }
 
 /// `pequod cue …`.

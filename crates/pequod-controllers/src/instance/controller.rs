@@ -3,6 +3,7 @@
 //! graph's state back into the instance's status.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,11 +14,13 @@ use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use pequod_api::{GraphPhase, ResourceGraph};
 use pequod_engine::KindResolver;
-use pequod_runtime::cache::Informer;
+use pequod_runtime::cache::Cache;
 use pequod_runtime::controller::{Action, Controller};
 use pequod_runtime::metrics::Metrics;
 use serde_json::{Map, Value, json};
 
+use super::fetch;
+use super::refs::RefWatches;
 use super::render::{CompiledModule, RenderInput, Rendered};
 
 /// A generated kind and the module that renders it.
@@ -42,6 +45,8 @@ struct Context {
     client: Client,
     kind: InstanceKind,
     graphs: Store<ResourceGraph>,
+    refs: RefWatches,
+    fetch_dir: PathBuf,
     resolver: KindResolver,
     recorder: Recorder,
     metrics: Metrics,
@@ -51,17 +56,23 @@ struct Context {
 /// How long the cluster's API groups are trusted before asking again.
 const CAPABILITIES_TTL: Duration = Duration::from_secs(60);
 
-/// Runs the controller for `kind` until `shutdown` completes. `graphs` is
-/// the ResourceGraph informer it shares with the other controllers: graph
-/// changes come from it, and graphs are read from its cache.
+/// Runs the controller for `kind` until `shutdown` completes. It reads
+/// through `cache`, shared with the other controllers: ResourceGraphs
+/// (changes come from there, graphs are read from it) and the kinds its
+/// module references.
 pub async fn run(
     client: Client,
     kind: InstanceKind,
     metrics: Metrics,
-    graphs: Informer<ResourceGraph>,
+    cache: Cache,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), pequod_runtime::Error> {
     let resource = kind.resource.clone();
+    let graphs = cache.informer(
+        Api::<ResourceGraph>::all(client.clone()),
+        crate::resource_graph::watch_config(),
+    );
+    let (refs, referenced) = RefWatches::new(client.clone(), cache, resource.clone());
     // A graph missing from an unsynced cache would look deleted.
     if graphs.store().wait_until_ready().await.is_err() {
         return Ok(());
@@ -69,6 +80,8 @@ pub async fn run(
     let transform = kind.transform.clone();
     let context = Arc::new(Context {
         graphs: graphs.store(),
+        refs,
+        fetch_dir: fetch::default_cache_dir(),
         recorder: Recorder::new(
             client.clone(),
             Reporter {
@@ -92,6 +105,8 @@ pub async fn run(
     .owns_shared(&graphs, move |graph| {
         graph.labels().get(pequod_api::TRANSFORM_LABEL) == Some(&transform)
     })
+    // A referenced object changed: render its referrers again.
+    .reconcile_on(referenced)
     .metrics(metrics)
     .run(reconcile, context, shutdown)
     .await
@@ -101,6 +116,7 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
     if instance.metadata.deletion_timestamp.is_some() {
         // The graph is owned by the instance: the garbage collector deletes
         // it, and the graph's finalizer takes its objects down in order.
+        ctx.refs.forget(&instance);
         return Ok(Action::await_change());
     }
     let namespace = instance.namespace().unwrap_or_else(|| "default".into());
@@ -110,33 +126,65 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
         .get(&ObjectRef::new(&name).within(&namespace))
         .map(|g| (*g).clone());
 
-    let input = RenderInput {
+    let mut input = RenderInput {
         instance: serde_json::to_value(&*instance).unwrap_or(Value::Null),
         capabilities: capabilities(&ctx).await?,
         cluster_name: String::new(),
         observed: observed(&ctx, graph.as_ref()).await,
+        ..RenderInput::default()
     };
-    let rendered = match ctx.kind.module.render(&input) {
+    let module = &ctx.kind.module;
+    // What the module reads: references first, then what they let it fetch.
+    let references = match module.references(&input) {
         Ok(r) => r,
-        Err(e) => {
-            ctx.metrics.pequod().cue_render_error();
-            let message = e.to_string();
-            publish(
-                &ctx,
-                &instance,
-                EventType::Warning,
-                "CueRenderFailed",
-                &message,
-            )
-            .await;
+        Err(e) => return render_failed(&ctx, &instance, &e.to_string()).await,
+    };
+    if references.is_empty() {
+        ctx.refs.forget(&instance);
+    } else {
+        let resolved = ctx
+            .refs
+            .resolve(&ctx.resolver, &instance, &references)
+            .await?;
+        if !resolved.missing.is_empty() {
+            // Not an error: the instance waits, and the watch on the
+            // referenced kind brings it back when the object appears.
+            let message = format!("waiting for {}", resolved.missing.join(", "));
             write_status(
                 &ctx,
                 &instance,
-                blocked_status("CueRenderFailed", &message, &instance),
+                waiting_status("ReferenceNotFound", &message, &instance),
             )
             .await?;
-            return Ok(Action::await_change());
+            return Ok(Action::requeue(Duration::from_secs(60)));
         }
+        input.refs = resolved.found;
+    }
+    let fetches = match module.fetch_specs(&input) {
+        Ok(f) => f,
+        Err(e) => return render_failed(&ctx, &instance, &e.to_string()).await,
+    };
+    for (id, spec) in fetches {
+        match fetch::fetch(&spec, &ctx.fetch_dir).await {
+            Ok(objects) => {
+                input.fetched.insert(id, Value::Array(objects));
+            }
+            Err(message) => {
+                let message = format!("fetch.{id}: {message}");
+                publish(&ctx, &instance, EventType::Warning, "FetchFailed", &message).await;
+                write_status(
+                    &ctx,
+                    &instance,
+                    waiting_status("FetchFailed", &message, &instance),
+                )
+                .await?;
+                return Ok(Action::requeue(Duration::from_secs(30)));
+            }
+        }
+    }
+    let rendered = match module.render(&input) {
+        Ok(r) => r,
+        Err(e) => return render_failed(&ctx, &instance, &e.to_string()).await,
     };
     if !rendered.violations.is_empty() {
         let message = rendered.violations.join("; ");
@@ -331,18 +379,96 @@ fn projected_status(instance: &DynamicObject, graph: &ResourceGraph, rendered: &
         Some(Value::Object(module_status)) => module_status.clone(),
         _ => Map::new(),
     };
+    // The module's own phase (e.g. Building, Deploying) says more than the
+    // graph's; its conditions follow Pequod's Ready and Progressing.
+    let module_phase = out.get("phase").filter(|p| p.is_string()).cloned();
+    let module_conditions = match out.remove("conditions") {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    let previous = instance
+        .data
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for mut c in module_conditions {
+        let (Some(type_), Some(state)) = (
+            c.get("type").and_then(Value::as_str).map(str::to_owned),
+            c.get("status").and_then(Value::as_str).map(str::to_owned),
+        ) else {
+            continue;
+        };
+        if matches!(type_.as_str(), "Ready" | "Progressing") {
+            continue;
+        }
+        let since = previous
+            .iter()
+            .find(|p| p["type"] == type_.as_str() && p["status"] == state.as_str())
+            .and_then(|p| p.get("lastTransitionTime").cloned())
+            .unwrap_or_else(|| json!(k8s_openapi::jiff::Timestamp::now().to_string()));
+        if let Some(map) = c.as_object_mut() {
+            map.entry("reason").or_insert_with(|| json!(type_));
+            map.entry("message").or_insert_with(|| json!(""));
+            map.insert("lastTransitionTime".into(), since);
+            map.insert("observedGeneration".into(), json!(generation));
+        }
+        conditions.push(c);
+    }
     out.insert(
         "phase".into(),
-        json!(if pending.is_empty() {
-            phase
-        } else {
-            GraphPhase::Progressing
-        }),
+        match module_phase {
+            Some(phase) => phase,
+            None if pending.is_empty() => json!(phase),
+            None => json!(GraphPhase::Progressing),
+        },
     );
     out.insert("observedGeneration".into(), json!(generation));
     out.insert("conditions".into(), Value::Array(conditions));
     out.insert("resources".into(), Value::Array(resources));
     Value::Object(out)
+}
+
+/// Reports a module that does not render for this instance; it waits for a
+/// change (of the instance, or of the module through its Transform).
+async fn render_failed(
+    ctx: &Context,
+    instance: &DynamicObject,
+    message: &str,
+) -> Result<Action, Error> {
+    ctx.metrics.pequod().cue_render_error();
+    publish(
+        ctx,
+        instance,
+        EventType::Warning,
+        "CueRenderFailed",
+        message,
+    )
+    .await;
+    write_status(
+        ctx,
+        instance,
+        blocked_status("CueRenderFailed", message, instance),
+    )
+    .await?;
+    Ok(Action::await_change())
+}
+
+/// The status of an instance waiting for something outside it (an object
+/// it references, manifests to fetch).
+fn waiting_status(reason: &str, message: &str, instance: &DynamicObject) -> Value {
+    let generation = instance.metadata.generation;
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    json!({
+        "phase": "Pending",
+        "observedGeneration": generation,
+        "conditions": [
+            {"type": "Ready", "status": "False", "reason": reason, "message": message,
+             "lastTransitionTime": now, "observedGeneration": generation},
+            {"type": "Progressing", "status": "True", "reason": reason, "message": message,
+             "lastTransitionTime": now, "observedGeneration": generation},
+        ],
+    })
 }
 
 /// The status of an instance whose module refused it.

@@ -19,6 +19,50 @@ pub struct RenderInput {
     pub cluster_name: String,
     /// Live objects of nodes already applied, by node id (`observed`).
     pub observed: Map<String, Value>,
+    /// Objects the module references, by id (`refs`).
+    pub refs: Map<String, Value>,
+    /// Manifests fetched for the module, by id (`fetched`).
+    pub fetched: Map<String, Value>,
+}
+
+/// An object a module reads (`references.<id>`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reference {
+    /// `group/version` (or `v1`).
+    pub api_version: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Its namespace (default: the instance's, for a namespaced kind).
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+/// Manifests a module wants fetched (`fetch.<id>`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FetchSpec {
+    /// A git URL, or an absolute local directory.
+    pub repository: String,
+    /// The commit (or branch, tag) for git.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// The directory inside the repository.
+    #[serde(default = "dot")]
+    pub path: String,
+    /// `manifest` (every YAML document) or `kustomize` (`kustomize build`).
+    #[serde(default = "manifest")]
+    pub format: String,
+}
+
+fn dot() -> String {
+    ".".to_owned()
+}
+
+fn manifest() -> String {
+    "manifest".to_owned()
 }
 
 /// What a module made of an instance.
@@ -86,8 +130,60 @@ impl CompiledModule {
         })
     }
 
-    /// Renders one instance.
-    pub fn render(&self, input: &RenderInput) -> Result<Rendered, RenderError> {
+    /// The objects the module references for `input` (`references`),
+    /// computed before they are fetched.
+    pub fn references(&self, input: &RenderInput) -> Result<Vec<(String, Reference)>, RenderError> {
+        self.declared(input, "references")
+    }
+
+    /// The manifests the module wants fetched for `input` (`fetch`), with
+    /// its references injected.
+    pub fn fetch_specs(
+        &self,
+        input: &RenderInput,
+    ) -> Result<Vec<(String, FetchSpec)>, RenderError> {
+        self.declared(input, "fetch")
+    }
+
+    /// A struct of declarations (`references`, `fetch`) the module computes
+    /// from what is injected so far.
+    fn declared<T: serde::de::DeserializeOwned>(
+        &self,
+        input: &RenderInput,
+        field: &str,
+    ) -> Result<Vec<(String, T)>, RenderError> {
+        let inject = self.injected(input);
+        let mut instance = self.compiled.eval_with(&inject);
+        let fail = |message: String| RenderError::Render {
+            module: self.origin.clone(),
+            message,
+        };
+        let Some(node) = instance.lookup(field) else {
+            return Ok(Vec::new());
+        };
+        let value = instance.to_json_value(node).map_err(|e| {
+            fail(format!(
+                "{field}.{}: {}{} ({field} must follow from input alone)",
+                e.path,
+                e.msg,
+                at(&e)
+            ))
+        })?;
+        let Value::Object(entries) = value else {
+            return Err(fail(format!("{field} must be a struct")));
+        };
+        entries
+            .into_iter()
+            .map(|(id, v)| {
+                serde_json::from_value(v)
+                    .map(|d| (id.clone(), d))
+                    .map_err(|e| fail(format!("{field}.{id}: {e}")))
+            })
+            .collect()
+    }
+
+    /// What Pequod injects: `input`, `context`, `observed`, `refs`, `fetched`.
+    fn injected(&self, input: &RenderInput) -> Vec<(&'static str, Value)> {
         let metadata = input
             .instance
             .get("metadata")
@@ -104,7 +200,7 @@ impl CompiledModule {
             .get("spec")
             .cloned()
             .unwrap_or_else(|| json!({}));
-        let inject = [
+        vec![
             (
                 "input",
                 json!({"metadata": injected_metadata, "spec": spec}),
@@ -118,7 +214,14 @@ impl CompiledModule {
                 }),
             ),
             ("observed", Value::Object(input.observed.clone())),
-        ];
+            ("refs", Value::Object(input.refs.clone())),
+            ("fetched", Value::Object(input.fetched.clone())),
+        ]
+    }
+
+    /// Renders one instance.
+    pub fn render(&self, input: &RenderInput) -> Result<Rendered, RenderError> {
+        let inject = self.injected(input);
         let mut instance = self.compiled.eval_with(&inject);
         let fail = |message: String| RenderError::Render {
             module: self.origin.clone(),
@@ -176,7 +279,8 @@ impl CompiledModule {
         let mut nodes = Vec::new();
         let mut pending = Vec::new();
         for (label, node) in instance.fields(resources) {
-            let id = label.to_string();
+            // The field name, not its CUE selector (`"a-b"` is the id `a-b`).
+            let id = label.name().map_or_else(|| label.to_string(), str::to_owned);
             match instance.to_json_value(node) {
                 Ok(mut value) => {
                     if let Some(map) = value.as_object_mut() {

@@ -14,8 +14,8 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch,
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
-use pequod_api::{CueRefType, ResourceGraph, Transform, TransformPhase, TransformStatus};
-use pequod_runtime::cache::Informer;
+use pequod_api::{CueRefType, Transform, TransformPhase, TransformStatus};
+use pequod_runtime::cache::Cache;
 use pequod_runtime::controller::{Action, Controller};
 use pequod_runtime::manager::Manager;
 use pequod_runtime::metrics::{ApplyResult, Metrics};
@@ -49,7 +49,7 @@ struct Context {
     recorder: Recorder,
     metrics: Metrics,
     cache: ModuleCache,
-    graphs: Informer<ResourceGraph>,
+    shared: Cache,
     // Dropped with the context when the Transform controller stops (for
     // instance on losing the Lease): every instance controller stops too.
     running: Mutex<HashMap<GroupVersionKind, Running>>,
@@ -68,10 +68,7 @@ pub fn add_to(manager: &mut Manager) {
         ),
         metrics: manager.metrics().clone(),
         cache: ModuleCache::from_env(),
-        graphs: manager.cache().informer(
-            Api::<ResourceGraph>::all(client.clone()),
-            crate::resource_graph::watch_config(),
-        ),
+        shared: manager.cache().clone(),
         running: Mutex::default(),
         client: client.clone(),
     });
@@ -358,13 +355,13 @@ fn start_instances(
     };
     let client = ctx.client.clone();
     let metrics = ctx.metrics.clone();
-    let graphs = ctx.graphs.clone();
+    let shared = ctx.shared.clone();
     let kind_name = gvk.kind.clone();
     tokio::spawn(async move {
         let shutdown = async move {
             let _ = stopped.wait_for(|v| *v).await;
         };
-        if let Err(e) = instances::run(client, kind, metrics, graphs, shutdown).await {
+        if let Err(e) = instances::run(client, kind, metrics, shared, shutdown).await {
             tracing::warn!(kind = %kind_name, error = %e, "instance controller stopped");
         }
     });

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use pequod_controllers::instance::fetch;
 use pequod_controllers::instance::render::{CompiledModule, RenderInput};
 use pequod_controllers::modules::Module;
 use serde_json::{Value, json};
@@ -25,13 +26,45 @@ pub(crate) fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{} is not a YAML map", file.display()))?,
         None => serde_json::Map::new(),
     };
+    let refs = match &args.refs {
+        Some(file) => serde_yaml::from_str(&read(file)?)
+            .with_context(|| format!("{} is not a YAML map", file.display()))?,
+        None => serde_json::Map::new(),
+    };
     let compiled = CompiledModule::compile(&module)?;
-    let rendered = compiled.render(&RenderInput {
+    let mut input = RenderInput {
         instance: instance.clone(),
         capabilities: args.capabilities.clone(),
-        cluster_name: String::new(),
         observed,
-    })?;
+        refs,
+        ..RenderInput::default()
+    };
+    let missing: Vec<String> = compiled
+        .references(&input)?
+        .into_iter()
+        .filter(|(id, _)| !input.refs.contains_key(id))
+        .map(|(id, r)| format!("{id} ({} {})", r.kind, r.name))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "the module references {}: pass them with --refs FILE (a YAML map of id to object)",
+            missing.join(", ")
+        );
+    }
+    let fetches = compiled.fetch_specs(&input)?;
+    if !fetches.is_empty() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let dir = fetch::default_cache_dir();
+        for (id, spec) in fetches {
+            let objects = runtime
+                .block_on(fetch::fetch(&spec, &dir))
+                .map_err(|e| anyhow::anyhow!("fetch.{id}: {e}"))?;
+            input.fetched.insert(id, Value::Array(objects));
+        }
+    }
+    let rendered = compiled.render(&input)?;
 
     let mut err = std::io::stderr().lock();
     if !rendered.violations.is_empty() {
