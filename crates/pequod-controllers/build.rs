@@ -22,7 +22,10 @@ fn main() {
     };
     // A binary without its modules would fail only at run time.
     if modules.is_empty() {
-        println!("cargo::error=no module (a directory with cue.mod/) in {}", root.display());
+        println!(
+            "cargo::error=no module (a directory with cue.mod/) in {}",
+            root.display()
+        );
         return;
     }
     modules.sort();

@@ -1,5 +1,6 @@
 //! Evaluates CUE files (one package) and prints the JSON export; a JSON file
 //! given with `--inject FILE` is unified with the root (development aid).
+//! A directory as the first argument loads the module package there.
 
 #[allow(clippy::print_stdout)]
 fn main() {
@@ -17,6 +18,16 @@ fn main() {
         eprintln!("usage: cueval FILE... [--inject FILE.json]");
         std::process::exit(2);
     }
+    let dir = std::path::Path::new(&files[0]);
+    let module = if dir.is_dir() {
+        Some(pequod_cue::Compiled::from_dir(
+            dir,
+            ".",
+            &pequod_cue::Tags::new(),
+        ))
+    } else {
+        None
+    };
     let sources: Vec<(String, String)> = files
         .iter()
         .map(|f| (f.clone(), std::fs::read_to_string(f).unwrap_or_default()))
@@ -25,7 +36,11 @@ fn main() {
         .iter()
         .map(|(n, s)| (n.as_str(), s.as_str()))
         .collect();
-    let c = match pequod_cue::Compiled::from_sources(&refs) {
+    let loaded = match module {
+        Some(m) => m,
+        None => pequod_cue::Compiled::from_sources(&refs).map_err(Into::into),
+    };
+    let c = match loaded {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");

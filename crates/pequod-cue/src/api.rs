@@ -4,6 +4,7 @@ use crate::ast;
 use crate::error::ParseErrors;
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::export::{ExportError, to_json};
+use crate::module::{Imports, Module};
 use crate::value::{ErrorCode, Kind, VId, Value};
 
 /// Default evaluation step budget (protects against runaway programs).
@@ -15,6 +16,8 @@ pub struct Compiled {
     files: Vec<ast::File>,
     /// The source text of each file, when compiled from sources.
     sources: Vec<String>,
+    /// The packages of the module that the package imports.
+    imports: Imports,
 }
 
 impl Compiled {
@@ -23,7 +26,44 @@ impl Compiled {
         Compiled {
             files,
             sources: Vec::new(),
+            imports: Imports::default(),
         }
+    }
+
+    /// A package with its sources and the packages it imports.
+    pub(crate) fn from_parts(
+        files: Vec<ast::File>,
+        sources: Vec<String>,
+        imports: Imports,
+    ) -> Self {
+        Compiled {
+            imports: imports.rebased(files.len()),
+            files,
+            sources,
+        }
+    }
+
+    /// Loads the package in directory `package` (relative to the module
+    /// root, `.` for the root, `dir:name` to pick a package by name) of a
+    /// module held in memory as `(path, source)` pairs (`cue.mod/module.cue`,
+    /// `a.cue`, `lib/b.cue`), with the module packages it imports, and
+    /// applies `tags`. See [`Module::compile`].
+    pub fn from_module_files(
+        files: &[(&str, &str)],
+        package: &str,
+        tags: &crate::Tags,
+    ) -> Result<Self, crate::LoadError> {
+        Module::from_files(files)?.compile(package, tags)
+    }
+
+    /// Like [`Compiled::from_module_files`] for a module (or a plain
+    /// directory) on disk at `root`.
+    pub fn from_dir(
+        root: &std::path::Path,
+        package: &str,
+        tags: &crate::Tags,
+    ) -> Result<Self, crate::LoadError> {
+        Module::from_dir(root)?.compile(package, tags)
     }
 
     /// Parses and compiles `(name, source)` pairs.
@@ -35,6 +75,7 @@ impl Compiled {
         Ok(Compiled {
             files,
             sources: sources.iter().map(|(_, s)| s.to_string()).collect(),
+            imports: Imports::default(),
         })
     }
 
@@ -57,8 +98,10 @@ impl Compiled {
             .iter()
             .filter_map(|(i, _)| self.sources.get(*i).cloned())
             .collect();
+        let files: Vec<ast::File> = kept.into_iter().map(|(_, f)| f).collect();
         Ok(Compiled {
-            files: kept.into_iter().map(|(_, f)| f).collect(),
+            imports: self.imports.rebased(files.len()),
+            files,
             sources,
         })
     }
@@ -71,6 +114,19 @@ impl Compiled {
     /// The source text of each file (empty if built with [`Compiled::new`]).
     pub fn sources(&self) -> &[String] {
         &self.sources
+    }
+
+    /// The names and sources of every loaded file: the package's, then
+    /// those of the packages it imports (the file indices of positions).
+    fn all_files(&self) -> (Vec<&str>, Vec<String>) {
+        let mut names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+        let mut sources = self.sources.clone();
+        sources.resize(names.len(), String::new());
+        for p in &self.imports.packages {
+            names.extend(p.files.iter().map(|f| f.name.as_str()));
+            sources.extend(p.sources.iter().cloned());
+        }
+        (names, sources)
     }
 
     /// Evaluates the package.
@@ -101,6 +157,7 @@ impl Compiled {
         time_limit: Option<std::time::Duration>,
     ) -> Instance<'_> {
         let mut ev = Evaluator::new(budget);
+        ev.set_imports(&self.imports);
         if let Some(t) = time_limit {
             ev.set_time_limit(t);
         }
@@ -289,13 +346,8 @@ impl<'a> Instance<'a> {
     pub fn to_json(&mut self, n: Node, pretty: bool) -> Result<String, ExportError> {
         let v = self.ev.value_of(n.0);
         to_json(&mut self.ev, v, Some(n.0), pretty.then_some("    ")).map_err(|mut e| {
-            let names: Vec<&str> = self
-                .compiled
-                .files
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect();
-            e.resolve(&names, &self.compiled.sources);
+            let (names, sources) = self.compiled.all_files();
+            e.resolve(&names, &sources);
             e
         })
     }
@@ -305,15 +357,10 @@ impl<'a> Instance<'a> {
     /// (empty if the node exports).
     pub fn export_errors(&mut self, n: Node) -> Vec<ExportError> {
         let v = self.ev.value_of(n.0);
-        let names: Vec<&str> = self
-            .compiled
-            .files
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect();
+        let (names, sources) = self.compiled.all_files();
         let mut errs = crate::export::all_errors(&mut self.ev, v, Some(n.0));
         for e in &mut errs {
-            e.resolve(&names, &self.compiled.sources);
+            e.resolve(&names, &sources);
         }
         errs
     }

@@ -61,4 +61,26 @@ pub enum LoadError {
     /// A tag error.
     #[error(transparent)]
     Tag(#[from] crate::tags::TagError),
+    /// An import that names no package of the module or of the standard
+    /// library, or an import cycle.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A package that cannot be loaded: no files, several packages in one
+    /// directory, an unreadable file or module file.
+    #[error("{0}")]
+    Package(String),
+}
+
+/// An import that cannot be resolved, at the position of its path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}:\n    {file}:{line}:{column}")]
+pub struct ImportError {
+    /// The importing file.
+    pub file: String,
+    /// 1-based line of the import path.
+    pub line: usize,
+    /// 1-based byte column of the import path.
+    pub column: usize,
+    /// What went wrong, in the official CLI's words.
+    pub message: String,
 }

@@ -17,6 +17,10 @@
 //! [`Compiled::with_tags`] applies `@tag(name)` values and `@if(tag)`
 //! build tags ([`Tags`], as `cue -t`) to a compiled package.
 //!
+//! A package of a module with imports (`cue.mod/module.cue`, files over
+//! several directories, imports of the module's own packages) loads with
+//! [`Module`] or [`Compiled::from_module_files`] / [`Compiled::from_dir`].
+//!
 //! [`openapi_schema`] turns a definition such as `#Spec` into a Kubernetes
 //! structural OpenAPI v3 schema for a generated CRD ([`openapi`]).
 
@@ -27,6 +31,7 @@ pub mod error;
 pub mod eval;
 pub mod export;
 pub mod lexer;
+pub mod module;
 pub mod openapi;
 pub mod parser;
 pub mod source;
@@ -37,7 +42,8 @@ pub mod value;
 
 pub use api::{Compiled, DEFAULT_BUDGET, Instance, Node};
 
-pub use error::{LoadError, ParseError, ParseErrors};
+pub use error::{ImportError, LoadError, ParseError, ParseErrors};
+pub use module::{Module, ModuleFile};
 pub use openapi::{OpenApiError, openapi_schema};
 pub use parser::{parse_expr, parse_file, parse_file_partial};
 pub use source::{Position, SourceFile, Span};

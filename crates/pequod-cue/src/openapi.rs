@@ -410,6 +410,7 @@ impl<'a> Gen<'_, 'a> {
                     src: Src::Expr(p.value),
                     env,
                     closed: p.closed,
+                    group: 0,
                 });
                 wx.allowed = true;
                 let out = self.vertex(w, &sub, depth + 1)?;
@@ -436,6 +437,7 @@ impl<'a> Gen<'_, 'a> {
                 src: Src::Expr(e),
                 env,
                 closed,
+                group: 0,
             });
             wx.allowed = true;
             self.vertex(w, &sub, depth + 1)?.schema

@@ -254,6 +254,21 @@ fn check_inner(inst: &mut Instance<'_>, a: &Assertion) -> bool {
     }
 }
 
+/// The top-level files as a package of the archive's module, when it has a
+/// `cue.mod/module.cue` and the package imports resolve within it.
+fn module_package(archive: &txtar::Archive, files: &[ast::File]) -> Option<Compiled> {
+    archive.file("cue.mod/module.cue")?;
+    let sources: Vec<(&str, &str)> = archive
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".cue"))
+        .map(|f| (f.name.as_str(), f.data.as_str()))
+        .collect();
+    let module = pequod_cue::Module::from_files(&sources).ok()?;
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    module.compile_files(&names, &pequod_cue::Tags::new()).ok()
+}
+
 fn run_archive(path: &Path) -> Counts {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let archive = txtar::parse(&text);
@@ -300,7 +315,7 @@ fn run_archive(path: &Path) -> Counts {
     if parse_failed {
         return counts;
     }
-    let compiled = Compiled::new(files);
+    let compiled = module_package(&archive, &files).unwrap_or_else(|| Compiled::new(files));
     let mut inst = compiled.eval_with_limits(&[], BUDGET, Some(std::time::Duration::from_secs(3)));
     for a in &assertions {
         let ok = catch_unwind(AssertUnwindSafe(|| check(&mut inst, a))).unwrap_or(false);

@@ -116,3 +116,27 @@ async fn ensure_node(client: &Client) -> Result<(), Error> {
         .await?;
     Ok(())
 }
+
+/// Finishes what a kubelet finishes when a pod is deleted: every pod of
+/// `namespace` that is terminating is removed (its containers "stopped").
+/// Without this, a namespace whose pods were bound to the fake node never
+/// empties. Returns how many pods it removed.
+pub async fn remove_terminating_pods(client: &Client, namespace: &str) -> Result<usize, Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let mut removed = 0;
+    for pod in pods.list(&ListParams::default()).await? {
+        if pod.metadata.deletion_timestamp.is_none() {
+            continue;
+        }
+        let now = kube::api::DeleteParams {
+            grace_period_seconds: Some(0),
+            ..kube::api::DeleteParams::default()
+        };
+        match pods.delete(&pod.name_any(), &now).await {
+            Ok(_) => removed += 1,
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(removed)
+}

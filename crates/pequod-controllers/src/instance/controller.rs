@@ -415,13 +415,17 @@ fn projected_status(instance: &DynamicObject, graph: &ResourceGraph, rendered: &
         }
         conditions.push(c);
     }
+    let graph_phase = if pending.is_empty() {
+        phase
+    } else {
+        GraphPhase::Progressing
+    };
+    // The module's "Ready" must not run ahead of the graph's readiness (a
+    // Deployment it thinks available may not be rolled out yet).
+    let module_phase = module_phase.filter(|p| p != "Ready" || graph_phase == GraphPhase::Ready);
     out.insert(
         "phase".into(),
-        match module_phase {
-            Some(phase) => phase,
-            None if pending.is_empty() => json!(phase),
-            None => json!(GraphPhase::Progressing),
-        },
+        module_phase.unwrap_or_else(|| json!(graph_phase)),
     );
     out.insert("observedGeneration".into(), json!(generation));
     out.insert("conditions".into(), Value::Array(conditions));

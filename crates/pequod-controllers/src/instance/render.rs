@@ -280,7 +280,9 @@ impl CompiledModule {
         let mut pending = Vec::new();
         for (label, node) in instance.fields(resources) {
             // The field name, not its CUE selector (`"a-b"` is the id `a-b`).
-            let id = label.name().map_or_else(|| label.to_string(), str::to_owned);
+            let id = label
+                .name()
+                .map_or_else(|| label.to_string(), str::to_owned);
             match instance.to_json_value(node) {
                 Ok(mut value) => {
                     if let Some(map) = value.as_object_mut() {

@@ -111,6 +111,7 @@ pub(crate) fn member(ev: &mut Evaluator<'_>, pkg: &str, name: &str) -> Value {
                 src: crate::eval::Src::Expr(&f.value),
                 env: None,
                 closed: false,
+                group: 0,
             });
             return ev.value_of(w);
         }
@@ -407,10 +408,12 @@ fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
             match v {
                 Value::Vertex(w) => {
                     let n = a.ev.new_vertex(None, None);
+                    let group = a.ev.new_own_group(crate::eval::GroupKind::Close);
                     a.ev.vertices[n].conjuncts.push(crate::eval::Conjunct {
                         src: crate::eval::Src::Value(Value::Vertex(w)),
                         env: None,
-                        closed: true,
+                        closed: false,
+                        group,
                     });
                     Ok(a.ev.value_of(n))
                 }

@@ -1,6 +1,7 @@
 //! Disjunctions over struct values: trying each combination of disjuncts
 //! on a copy of the vertex, eliminating failures and duplicates.
 
+use super::closedness::GroupFacts;
 use super::{ArcType, Conjunct, Evaluator, Label, Src, State};
 use crate::value::{Disjunct, ErrorCode, VId, Value};
 
@@ -14,19 +15,21 @@ impl<'a> Evaluator<'a> {
     pub(super) fn resolve_disjunctions(
         &mut self,
         v: VId,
-        disj: &[Value],
+        (disj, groups): (&[Value], &[u32]),
         base: Value,
         closed: bool,
+        facts: GroupFacts,
     ) {
-        let mut cands: Vec<(Vec<Value>, bool)> = vec![(Vec::new(), true)];
-        for d in disj {
+        let mut cands: Vec<(Vec<(Value, u32)>, bool)> = vec![(Vec::new(), true)];
+        for (i, d) in disj.iter().enumerate() {
             let Value::Disjunction(ds) = d else { continue };
+            let group = groups.get(i).copied().unwrap_or(0);
             let has_default = ds.iter().any(|x| x.default);
             let mut next = Vec::new();
             for (c, def) in &cands {
                 for x in ds.iter() {
                     let mut c2 = c.clone();
-                    c2.push(x.value.clone());
+                    c2.push((x.value.clone(), group));
                     next.push((c2, *def && (x.default || !has_default)));
                 }
             }
@@ -42,6 +45,8 @@ impl<'a> Evaluator<'a> {
         let mut results: Vec<(VId, bool)> = Vec::new();
         let mut first_err: Option<Value> = None;
         let mut all_incomplete = true;
+        // Whether every disjunct failed for the same field not allowed.
+        let mut same_closedness = true;
         for (choice, def) in cands {
             let w = self.new_vertex(parent, label.clone());
             let allowed = self.vertices[v].allowed;
@@ -52,13 +57,15 @@ impl<'a> Evaluator<'a> {
                     src: Src::Value(base.clone()),
                     env: None,
                     closed: false,
+                    group: 0,
                 });
             }
-            for x in choice {
+            for (x, group) in choice {
                 conj.push(Conjunct {
                     src: Src::Value(x),
                     env: None,
                     closed: false,
+                    group,
                 });
             }
             if struct_part {
@@ -70,6 +77,7 @@ impl<'a> Evaluator<'a> {
             wx.arc_type = arc_type;
             wx.force_closed = closed;
             wx.alias_of = Some(v);
+            wx.seed_facts = Some(Box::new(facts.clone()));
             self.eval_vertex(w);
             if let Some(err) = self.deep_error(w, 3) {
                 if err
@@ -78,6 +86,14 @@ impl<'a> Evaluator<'a> {
                 {
                     all_incomplete = false;
                 }
+                let msg = err.as_error().map(|e| e.msg.clone());
+                same_closedness &= msg.as_deref().is_some_and(|m| {
+                    m.starts_with("field not allowed: ")
+                        && first_err
+                            .as_ref()
+                            .and_then(Value::as_error)
+                            .is_none_or(|f| f.msg == m)
+                });
                 if first_err.is_none() {
                     first_err = Some(err);
                 }
@@ -98,6 +114,11 @@ impl<'a> Evaluator<'a> {
             }
         }
         if results.is_empty() {
+            // As `cue`, the one field no disjunct allows is the error.
+            if same_closedness && let Some(err) = first_err {
+                self.vertices[v].value = err;
+                return;
+            }
             let msg = first_err
                 .as_ref()
                 .and_then(|e| e.as_error().map(|e| e.msg.clone()))

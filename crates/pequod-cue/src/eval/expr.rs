@@ -33,14 +33,20 @@ fn predeclared(name: &str) -> Option<Value> {
     })
 }
 
-/// The local name of an import: the alias, or the last path element.
+/// The local name of an import: the alias, the qualifier (`path:name`),
+/// or the last path element without a major version (`@v0`).
 pub(crate) fn import_name(spec: &ast::ImportSpec) -> String {
     if let Some(a) = &spec.alias {
         return a.name.clone();
     }
     let path = spec.path.text();
-    let path = path.split(':').next().unwrap_or("").to_string();
-    path.rsplit('/').next().unwrap_or("").to_string()
+    if let Some((_, q)) = path.rsplit_once(':')
+        && !q.contains('/')
+    {
+        return q.to_string();
+    }
+    let last = path.rsplit('/').next().unwrap_or("");
+    last.split('@').next().unwrap_or("").to_string()
 }
 
 fn decl_key(d: &ast::Decl) -> usize {
@@ -122,6 +128,7 @@ impl<'a> Evaluator<'a> {
                     files,
                     file,
                     vertex,
+                    ..
                 } => {
                     for (i, f) in files.iter().enumerate() {
                         if let Some(r) = self.lookup_decls(&f.decls, vertex, name, e, i == file) {
@@ -226,6 +233,8 @@ impl<'a> Evaluator<'a> {
             Some(Resolved::Import(path)) => {
                 if crate::builtins::is_package(&path) {
                     Value::Builtin(Rc::from(format!("pkg:{path}")))
+                } else if let Some(root) = self.package_root(&path) {
+                    self.ref_value(root)
                 } else {
                     Value::err(ErrorCode::Eval, format!("package {path:?} not found"))
                 }
@@ -329,7 +338,7 @@ impl<'a> Evaluator<'a> {
     /// Evaluates an expression to a value.
     pub(crate) fn eval_expr(&mut self, e: &'a ast::Expr, env: Option<EnvId>) -> Value {
         self.tick();
-        if self.exhausted() || self.depth > MAX_DEPTH {
+        if self.exhausted() || self.depth > MAX_DEPTH || self.stack_exhausted() {
             return Value::err(ErrorCode::Eval, "evaluation limit exceeded");
         }
         self.depth += 1;
@@ -344,6 +353,7 @@ impl<'a> Evaluator<'a> {
             src: Src::Expr(e),
             env,
             closed: false,
+            group: 0,
         });
         self.value_of(w)
     }

@@ -6,8 +6,10 @@
 //! vertices) without evaluating them; arcs are evaluated on demand, which
 //! gives CUE's lazy, order-independent semantics.
 
+mod closedness;
 mod compare;
 mod comprehension;
+mod cycle;
 mod disjunction;
 mod expr;
 mod label;
@@ -25,6 +27,7 @@ use indexmap::IndexMap;
 use crate::ast;
 use crate::value::{Error, VId, Value};
 
+pub(crate) use closedness::GroupKind;
 pub use label::Label;
 
 /// An index into the environment arena.
@@ -39,6 +42,8 @@ pub(crate) enum Frame<'a> {
     Package {
         files: &'a [ast::File],
         file: usize,
+        /// The index of the package's first file among all loaded files.
+        base: usize,
         vertex: VId,
     },
     /// A single name (comprehension variable, pattern alias).
@@ -59,8 +64,9 @@ pub(crate) enum Src<'a> {
     Expr(&'a ast::Expr),
     /// A struct literal body (comprehension bodies).
     Lit(&'a ast::StructLit),
-    /// The files of a package, the root of an evaluation.
-    Package(&'a [ast::File]),
+    /// The files of a package (and the index of its first file among all
+    /// loaded files), the root of an evaluation or of an import.
+    Package(&'a [ast::File], usize),
     /// An already evaluated value.
     Value(Value),
 }
@@ -72,6 +78,9 @@ pub(crate) struct Conjunct<'a> {
     pub(crate) env: Option<EnvId>,
     /// Whether the conjunct comes from a definition (closed).
     pub(crate) closed: bool,
+    /// The closedness group of the conjunct (0: none), see
+    /// [`closedness`].
+    pub(crate) group: u32,
 }
 
 /// The evaluation state of a vertex.
@@ -104,6 +113,8 @@ pub(crate) struct PatternC<'a> {
     pub(crate) value: &'a ast::Expr,
     pub(crate) env: Option<EnvId>,
     pub(crate) closed: bool,
+    /// The closedness group of the literal declaring the pattern.
+    pub(crate) group: u32,
 }
 
 /// A struct, list or field under evaluation.
@@ -130,6 +141,12 @@ pub(crate) struct Vertex<'a> {
     pub(crate) force_closed: bool,
     /// The vertex this one is a disjunct candidate of.
     pub(crate) alias_of: Option<VId>,
+    /// The definitions whose conjuncts a reference brought into this
+    /// vertex (for structural cycles through definitions).
+    pub(crate) via: Vec<VId>,
+    /// For a disjunct candidate: the closedness facts of the conjuncts of
+    /// the vertex it is a candidate of (whose arcs it copies).
+    pub(crate) seed_facts: Option<Box<closedness::GroupFacts>>,
     /// Sort key of the field: (struct literal, declaration index).
     pub(crate) order: (u64, u32),
     /// The order of the fields in exports, when it differs from `arcs`
@@ -175,6 +192,8 @@ impl Vertex<'_> {
             depth,
             force_closed: false,
             alias_of: None,
+            via: Vec::new(),
+            seed_facts: None,
             order: (u64::MAX, 0),
             schema: None,
             export_order: None,
@@ -184,6 +203,9 @@ impl Vertex<'_> {
 
 /// Limits that keep evaluation of hostile input bounded.
 const MAX_DEPTH: usize = 300;
+/// The stack the evaluator may use below its outermost call: well within
+/// a 2 MiB thread stack (a Tokio worker's), whatever the build profile.
+const MAX_STACK: usize = 1 << 20;
 const MAX_VERTEX_DEPTH: usize = 120;
 
 /// The evaluator of one program: vertex and environment arenas.
@@ -201,6 +223,14 @@ pub struct Evaluator<'a> {
     pub(crate) speculating: Vec<VId>,
     /// Counter for field order keys.
     order_seq: u64,
+    /// The packages of the module that the evaluated package imports.
+    imports: Option<&'a crate::module::Imports>,
+    /// The root vertex of each imported package evaluated so far.
+    package_roots: HashMap<usize, VId>,
+    /// The stack address of the outermost evaluation call.
+    stack_base: usize,
+    /// Closedness groups (index 0 is no group).
+    pub(crate) groups: Vec<closedness::Group>,
     deadline: Option<std::time::Instant>,
 }
 
@@ -217,6 +247,10 @@ impl<'a> Evaluator<'a> {
             last_ref: None,
             speculating: Vec::new(),
             order_seq: 0,
+            imports: None,
+            package_roots: HashMap::new(),
+            groups: vec![closedness::Group::NONE],
+            stack_base: 0,
             deadline: None,
         }
     }
@@ -235,6 +269,18 @@ impl<'a> Evaluator<'a> {
         {
             self.steps = self.budget.saturating_add(1);
         }
+    }
+
+    /// Whether evaluation has used up its stack: nested evaluation calls
+    /// stop with an error rather than overflow the thread's stack.
+    pub(crate) fn stack_exhausted(&mut self) -> bool {
+        let marker = 0u8;
+        let here = std::hint::black_box(&marker) as *const u8 as usize;
+        if self.depth == 0 {
+            self.stack_base = here;
+            return false;
+        }
+        self.stack_base.abs_diff(here) > MAX_STACK
     }
 
     /// Whether the step budget is exhausted.
@@ -257,11 +303,36 @@ impl<'a> Evaluator<'a> {
     pub(crate) fn root(&mut self, files: &'a [ast::File]) -> VId {
         let v = self.new_vertex(None, None);
         self.vertices[v].conjuncts.push(Conjunct {
-            src: Src::Package(files),
+            src: Src::Package(files, 0),
             env: None,
             closed: false,
+            group: 0,
         });
         v
+    }
+
+    /// Makes the packages of `imports` available to import declarations.
+    pub(crate) fn set_imports(&mut self, imports: &'a crate::module::Imports) {
+        self.imports = Some(imports);
+    }
+
+    /// The root vertex of the imported package at an import path (as
+    /// written, qualifier included), created on first use.
+    pub(crate) fn package_root(&mut self, path: &str) -> Option<VId> {
+        let imports = self.imports?;
+        let (index, pkg) = imports.package(path)?;
+        if let Some(&root) = self.package_roots.get(&index) {
+            return Some(root);
+        }
+        let root = self.new_vertex(None, None);
+        self.vertices[root].conjuncts.push(Conjunct {
+            src: Src::Package(&pkg.files, imports.base + pkg.offset),
+            env: None,
+            closed: false,
+            group: 0,
+        });
+        self.package_roots.insert(index, root);
+        Some(root)
     }
 
     /// Adds a value conjunct to a vertex not yet evaluated.
@@ -270,6 +341,7 @@ impl<'a> Evaluator<'a> {
             src: Src::Value(value),
             env: None,
             closed: false,
+            group: 0,
         });
     }
 

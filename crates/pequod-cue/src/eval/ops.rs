@@ -67,10 +67,40 @@ pub(crate) fn decimal_div(a: &BigDecimal, b: &BigDecimal) -> Option<BigDecimal> 
     let q = (a / b).with_prec(PRECISION).normalized();
     let ideal = a.as_bigint_and_exponent().1 - b.as_bigint_and_exponent().1;
     let (_, scale) = q.as_bigint_and_exponent();
-    if scale < ideal {
+    // Trailing zeros towards the ideal exponent, within the precision.
+    let room = i64::try_from(PRECISION).unwrap_or(34) - i64::try_from(q.digits()).unwrap_or(0);
+    if scale < ideal && ideal.saturating_sub(scale) <= room {
         Some(q.with_scale(ideal))
     } else {
         Some(q)
+    }
+}
+
+/// The exponent of a decimal's most significant digit.
+fn adjusted_exponent(d: &BigDecimal) -> i64 {
+    let (_, scale) = d.as_bigint_and_exponent();
+    i64::try_from(d.digits())
+        .unwrap_or(i64::MAX)
+        .saturating_sub(1)
+        .saturating_sub(scale)
+}
+
+/// `x + y` or `x - y`: exact, unless one operand is so much smaller than
+/// the other that it is below CUE's precision (34 digits), where the exact
+/// sum would only spell out an exponent's worth of digits.
+fn add_decimals(x: BigDecimal, y: BigDecimal, sub: bool) -> BigDecimal {
+    let y = if sub { -y } else { y };
+    if x.is_zero() || y.is_zero() {
+        return x + y;
+    }
+    let gap = adjusted_exponent(&x).saturating_sub(adjusted_exponent(&y));
+    let limit = 2 * i64::try_from(PRECISION).unwrap_or(34);
+    if gap > limit {
+        x
+    } else if gap < -limit {
+        y
+    } else {
+        x + y
     }
 }
 
@@ -88,8 +118,8 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Value {
                 return invalid(o, a, b);
             };
             match op {
-                BinaryOp::Add => Value::Float(x + y),
-                BinaryOp::Sub => Value::Float(x - y),
+                BinaryOp::Add => Value::Float(add_decimals(x, y, false)),
+                BinaryOp::Sub => Value::Float(add_decimals(x, y, true)),
                 BinaryOp::Mul => Value::Float(x * y),
                 _ => div(a, b),
             }

@@ -2,8 +2,9 @@
 //! pattern constraints, closedness, list lengths and field order
 //! (disjunctions are in [`super::disjunction`]).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
+use super::closedness::{GroupFacts, GroupKind};
 use super::unify::unify_scalar;
 use super::{
     ArcType, Conjunct, EnvId, Evaluator, Frame, Label, MAX_DEPTH, MAX_VERTEX_DEPTH, PatternC, Src,
@@ -24,7 +25,7 @@ type OrderKey = (u64, u32);
 
 /// A comprehension waiting for the fields of its struct: where it was
 /// written, whether it is closed, and the order key of its position.
-type PendingComprehension<'a> = (&'a ast::Comprehension, Option<EnvId>, bool, OrderKey);
+type PendingComprehension<'a> = (&'a ast::Comprehension, Option<EnvId>, bool, OrderKey, u32);
 
 /// The fields one struct literal declared, for field ordering.
 struct LitOrder {
@@ -39,6 +40,8 @@ struct LitOrder {
 #[derive(Clone, Copy)]
 struct DeclOrigin {
     closed: bool,
+    /// The closedness group of the literal.
+    group: u32,
     /// The order key of the comprehension that produced the literal.
     inherited: Option<OrderKey>,
 }
@@ -48,6 +51,8 @@ struct DeclOrigin {
 struct Ctx<'a> {
     base: Value,
     disj: Vec<Value>,
+    /// The closedness group of each disjunction in `disj`.
+    disj_groups: Vec<u32>,
     comprehensions: Vec<PendingComprehension<'a>>,
     /// The labels each struct literal declared, in order (field order).
     orders: Vec<LitOrder>,
@@ -59,9 +64,12 @@ struct Ctx<'a> {
     real_struct: bool,
     struct_seen: bool,
     lists: Vec<ListPart<'a>>,
-    expanded: HashSet<VId>,
+    /// The referenced vertices expanded, with the group they were first
+    /// expanded in.
+    expanded: HashMap<VId, u32>,
     pending: Option<Value>,
     validators: Vec<Value>,
+    groups: GroupFacts,
 }
 
 impl<'a> Evaluator<'a> {
@@ -71,16 +79,13 @@ impl<'a> Evaluator<'a> {
             return;
         }
         self.tick();
-        if self.exhausted() || self.depth > MAX_DEPTH {
+        if self.exhausted() || self.depth > MAX_DEPTH || self.stack_exhausted() {
             self.vertices[v].value = Value::err(ErrorCode::Eval, "evaluation limit exceeded");
             self.vertices[v].state = State::Done;
             return;
         }
         if self.vertices[v].depth > MAX_VERTEX_DEPTH {
-            self.vertices[v].value = Value::err(
-                ErrorCode::Structural,
-                format!("structural cycle at {}", self.path(v)),
-            );
+            self.vertices[v].value = Value::err(ErrorCode::Structural, "structural cycle");
             self.vertices[v].state = State::Done;
             return;
         }
@@ -91,6 +96,9 @@ impl<'a> Evaluator<'a> {
             closed: self.vertices[v].force_closed,
             ..Ctx::default()
         };
+        if let Some(facts) = self.vertices[v].seed_facts.take() {
+            cx.groups = *facts;
+        }
         let mut queue: VecDeque<Conjunct<'a>> =
             self.vertices[v].conjuncts.iter().cloned().collect();
         // Literal scalars first: references in cycles can then see them.
@@ -104,8 +112,13 @@ impl<'a> Evaluator<'a> {
             _ => 1,
         });
         if is_def {
+            let mut def_group = None;
             for c in queue.iter_mut() {
                 c.closed = true;
+                if c.group == 0 {
+                    let g = *def_group.get_or_insert_with(|| self.new_own_group(GroupKind::Def));
+                    c.group = g;
+                }
             }
         }
         loop {
@@ -119,7 +132,7 @@ impl<'a> Evaluator<'a> {
                 break;
             }
             let comps = std::mem::take(&mut cx.comprehensions);
-            for (comp, env, closed, key) in comps {
+            for (comp, env, closed, key, group) in comps {
                 let bodies = match self.comprehension(comp, env) {
                     Ok(b) => b,
                     Err(e) => {
@@ -135,6 +148,7 @@ impl<'a> Evaluator<'a> {
                         src: Src::Lit(body),
                         env,
                         closed,
+                        group,
                     });
                 }
             }
@@ -148,7 +162,9 @@ impl<'a> Evaluator<'a> {
         if !cx.disj.is_empty() {
             let base = std::mem::take(&mut cx.base);
             let disj = std::mem::take(&mut cx.disj);
-            self.resolve_disjunctions(v, &disj, base, cx.closed && !cx.open);
+            let groups = std::mem::take(&mut cx.disj_groups);
+            let facts = std::mem::take(&mut cx.groups);
+            self.resolve_disjunctions(v, (&disj, &groups), base, cx.closed && !cx.open, facts);
         } else {
             self.finish_value(v, &mut cx);
         }
@@ -233,19 +249,22 @@ impl<'a> Evaluator<'a> {
         queue: &mut VecDeque<Conjunct<'a>>,
     ) {
         self.tick();
+        cx.groups.see(c.group);
         match c.src {
-            Src::Package(files) => {
+            Src::Package(files, base) => {
                 for (i, f) in files.iter().enumerate() {
                     let env = self.new_env(
                         None,
                         Frame::Package {
                             files,
                             file: i,
+                            base,
                             vertex: v,
                         },
                     );
                     let origin = DeclOrigin {
                         closed: c.closed,
+                        group: c.group,
                         inherited: None,
                     };
                     self.add_decls(v, &f.decls, Some(env), origin, cx, queue);
@@ -266,17 +285,19 @@ impl<'a> Evaluator<'a> {
                     .map(|k| k.2);
                 let origin = DeclOrigin {
                     closed: c.closed,
+                    group: c.group,
                     inherited,
                 };
                 self.add_decls(v, &lit.decls, Some(env), origin, cx, queue);
             }
-            Src::Value(val) => self.merge_value(v, val, c.closed, c.env, cx, queue),
+            Src::Value(val) => self.merge_value(v, val, (c.closed, c.group), c.env, cx, queue),
             Src::Expr(e) => match e {
                 ast::Expr::Struct(lit) => {
                     let c2 = Conjunct {
                         src: Src::Lit(lit),
                         env: c.env,
                         closed: c.closed,
+                        group: c.group,
                     };
                     self.add_conjunct(v, c2, cx, queue);
                 }
@@ -287,6 +308,7 @@ impl<'a> Evaluator<'a> {
                         src: Src::Expr(x),
                         env: c.env,
                         closed: c.closed,
+                        group: c.group,
                     };
                     self.add_conjunct(v, c2, cx, queue);
                 }
@@ -296,6 +318,7 @@ impl<'a> Evaluator<'a> {
                             src: Src::Expr(x),
                             env: c.env,
                             closed: c.closed,
+                            group: c.group,
                         };
                         self.add_conjunct(v, c2, cx, queue);
                     }
@@ -305,18 +328,19 @@ impl<'a> Evaluator<'a> {
                     if let Value::Vertex(w) = val {
                         self.eval_vertex(w);
                         let conj: Vec<Conjunct<'a>> = self.vertices[w].conjuncts.clone();
-                        if !conj.is_empty() && cx.expanded.insert(w) {
+                        if !conj.is_empty() && cx.expanded.insert(w, 0).is_none() {
                             for mut c2 in conj {
                                 c2.closed = false;
+                                c2.group = 0;
                                 self.add_conjunct(v, c2, cx, queue);
                             }
                             return;
                         }
                     }
-                    self.merge_value(v, val, c.closed, c.env, cx, queue);
+                    self.merge_value(v, val, (c.closed, c.group), c.env, cx, queue);
                 }
                 ast::Expr::List(list) => {
-                    self.add_list(v, list, c.env, c.closed, cx);
+                    self.add_list(v, list, c.env, (c.closed, c.group), cx);
                 }
                 ast::Expr::Ident(_) | ast::Expr::Selector(..) | ast::Expr::Index(..) => {
                     self.last_ref = None;
@@ -327,19 +351,16 @@ impl<'a> Evaluator<'a> {
                             if target.is_some_and(|t| self.is_ancestor(t, v)) {
                                 cx.base = unify_scalar(
                                     &cx.base,
-                                    &Value::err(
-                                        ErrorCode::Structural,
-                                        format!("structural cycle at {}", self.path(v)),
-                                    ),
+                                    &Value::err(ErrorCode::Structural, "structural cycle"),
                                 );
                             }
                         }
-                        _ => self.merge_value(v, val, c.closed, c.env, cx, queue),
+                        _ => self.merge_value(v, val, (c.closed, c.group), c.env, cx, queue),
                     }
                 }
                 _ => {
                     let val = self.eval_expr(e, c.env);
-                    self.merge_value(v, val, c.closed, c.env, cx, queue);
+                    self.merge_value(v, val, (c.closed, c.group), c.env, cx, queue);
                 }
             },
         }
@@ -349,7 +370,7 @@ impl<'a> Evaluator<'a> {
         &mut self,
         v: VId,
         val: Value,
-        closed: bool,
+        (closed, group): (bool, u32),
         env: Option<EnvId>,
         cx: &mut Ctx<'a>,
         queue: &mut VecDeque<Conjunct<'a>>,
@@ -357,22 +378,46 @@ impl<'a> Evaluator<'a> {
         let _ = env;
         match val {
             Value::Vertex(w) => {
-                if !cx.expanded.insert(w) {
+                if let Some(&first) = cx.expanded.get(&w) {
+                    // Expanded already: what it declared in the group it
+                    // was first expanded in also counts for this one, and
+                    // a definition still closes.
+                    if first != group {
+                        cx.groups.aliases.push((group, first));
+                        if self.vertices[w].label.as_ref().is_some_and(Label::is_def) {
+                            let g = self.new_group(GroupKind::Def, group);
+                            cx.groups.see(g);
+                            cx.groups.aliases.push((g, first));
+                        }
+                    }
                     return;
                 }
-                if self.is_ancestor(w, v) {
+                cx.expanded.insert(w, group);
+                if self.is_ancestor(w, v) || self.cycles_through_definition(w, v) {
                     cx.base = unify_scalar(
                         &cx.base,
-                        &Value::err(
-                            ErrorCode::Structural,
-                            format!("structural cycle at {}", self.path(v)),
-                        ),
+                        &Value::err(ErrorCode::Structural, "structural cycle"),
                     );
                     return;
                 }
+                if self.vertices[w].label.as_ref().is_some_and(Label::is_def) {
+                    self.vertices[v].via.push(w);
+                }
                 self.eval_vertex(w);
+                // A closed value passes its closedness on, unless groups
+                // say it came from a definition that does not travel
+                // with this reference.
+                let w_closed = self.vertices[w].closed && {
+                    let groups: Vec<u32> = self.vertices[w]
+                        .conjuncts
+                        .iter()
+                        .map(|c| c.group)
+                        .filter(|&g| g != 0)
+                        .collect();
+                    groups.is_empty() || groups.iter().any(|&g| self.keeps_closedness(g, group))
+                };
                 let wx = &self.vertices[w];
-                let closed = closed || wx.closed || wx.label.as_ref().is_some_and(Label::is_def);
+                let closed = closed || w_closed || wx.label.as_ref().is_some_and(Label::is_def);
                 if wx.conjuncts.is_empty()
                     || wx.state == State::Done && !wx.is_struct && !wx.is_list
                 {
@@ -386,10 +431,12 @@ impl<'a> Evaluator<'a> {
                         for (l, a) in arcs {
                             let av = self.value_of(a);
                             let n = self.arc_or_new(v, l);
+                            let group = self.child_group(group);
                             self.vertices[n].conjuncts.push(Conjunct {
                                 src: Src::Value(av),
                                 env: None,
                                 closed,
+                                group,
                             });
                             self.vertices[n].allowed = true;
                             self.vertices[n].arc_type = ArcType::Regular;
@@ -414,17 +461,47 @@ impl<'a> Evaluator<'a> {
                         return;
                     }
                     let value = wx.value.clone();
-                    self.merge_value(v, value, closed, None, cx, queue);
+                    self.merge_value(v, value, (closed, group), None, cx, queue);
                     return;
                 }
                 let conj: Vec<Conjunct<'a>> = wx.conjuncts.clone();
+                // The groups of the referenced conjuncts are copied below
+                // the group of the reference; a definition's own
+                // conjuncts form a new definition group.
+                let is_def = self.vertices[w].label.as_ref().is_some_and(Label::is_def);
+                let mut remap: Vec<(u32, u32)> = Vec::new();
                 for mut c in conj {
                     c.closed |= closed;
+                    let keep = if c.group == 0 {
+                        is_def
+                    } else {
+                        self.keeps_closedness(c.group, group)
+                    };
+                    if c.group != 0 && !keep {
+                        c.closed = closed;
+                    }
+                    c.group = if !keep {
+                        group
+                    } else {
+                        match remap.iter().find(|(from, _)| *from == c.group) {
+                            Some(&(_, to)) => to,
+                            None => {
+                                let kind = match self.group(c.group).kind {
+                                    GroupKind::None => GroupKind::Def,
+                                    k => k,
+                                };
+                                let to = self.new_group(kind, group);
+                                remap.push((c.group, to));
+                                to
+                            }
+                        }
+                    };
                     self.add_conjunct(v, c, cx, queue);
                 }
             }
             Value::Disjunction(_) => {
                 cx.disj.push(val);
+                cx.disj_groups.push(group);
             }
             Value::Validator(_) => {
                 cx.validators.push(val);
@@ -438,17 +515,6 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub(crate) fn is_ancestor(&self, w: VId, v: VId) -> bool {
-        let mut cur = self.vertices[v].parent;
-        while let Some(c) = cur {
-            if c == w || self.vertices[c].alias_of == Some(w) {
-                return true;
-            }
-            cur = self.vertices[c].parent;
-        }
-        false
-    }
-
     fn add_decls(
         &mut self,
         v: VId,
@@ -458,12 +524,23 @@ impl<'a> Evaluator<'a> {
         cx: &mut Ctx<'a>,
         queue: &mut VecDeque<Conjunct<'a>>,
     ) {
-        let DeclOrigin { closed, inherited } = origin;
+        let DeclOrigin {
+            closed,
+            group,
+            inherited,
+        } = origin;
         self.vertices[v].is_struct = true;
         cx.struct_seen = true;
         let has_embed = decls
             .iter()
             .any(|d| matches!(d, ast::Decl::Embed(_) | ast::Decl::Comprehension(_)));
+        cx.groups.structs.push(group);
+        let group = if decls.iter().any(|d| matches!(d, ast::Decl::Embed(_))) {
+            self.new_group(GroupKind::Scope, group)
+        } else {
+            group
+        };
+        let field_group = self.child_group(group);
         if !has_embed {
             cx.real_struct = true;
         }
@@ -486,7 +563,9 @@ impl<'a> Evaluator<'a> {
                             }
                             None => (None, None),
                         };
+                        cx.groups.patterns.push((group, pattern.clone()));
                         cx.patterns.push(PatternC {
+                            group,
                             pattern,
                             label_alias,
                             field_alias,
@@ -507,6 +586,10 @@ impl<'a> Evaluator<'a> {
                         }
                     };
                     declared.push(label.clone());
+                    cx.groups.fields.push((group, label.clone()));
+                    if let Some(file) = self.file_of(env) {
+                        cx.groups.decl_spans.push((label.clone(), (file, f.span)));
+                    }
                     last_pos = f.span.start;
                     let a = self.arc_or_new(v, label.clone());
                     let key = inherited.unwrap_or((lit_seq, i as u32));
@@ -518,6 +601,7 @@ impl<'a> Evaluator<'a> {
                         src: Src::Expr(&f.value),
                         env,
                         closed: closed || label.is_def(),
+                        group: field_group,
                     });
                     if closed || has_embed {
                         ax.allowed = true;
@@ -541,13 +625,15 @@ impl<'a> Evaluator<'a> {
                     src: Src::Expr(&e.expr),
                     env,
                     closed,
+                    group,
                 }),
                 ast::Decl::Comprehension(c) => {
                     let key = inherited.unwrap_or((lit_seq, i as u32));
-                    cx.comprehensions.push((c, env, closed, key));
+                    cx.comprehensions.push((c, env, closed, key, group));
                 }
                 ast::Decl::Ellipsis(_) => {
                     cx.open = true;
+                    cx.groups.open.push(group);
                 }
                 ast::Decl::Let(_) | ast::Decl::Attribute(_) | ast::Decl::Bad(_) => {}
             }
@@ -598,10 +684,11 @@ impl<'a> Evaluator<'a> {
         v: VId,
         list: &'a ast::ListLit,
         env: Option<EnvId>,
-        closed: bool,
+        (closed, group): (bool, u32),
         cx: &mut Ctx<'a>,
     ) {
         self.vertices[v].is_list = true;
+        let group = self.child_group(group);
         let mut i = 0usize;
         for el in &list.elems {
             match el {
@@ -611,6 +698,7 @@ impl<'a> Evaluator<'a> {
                         src: Src::Expr(e),
                         env,
                         closed,
+                        group,
                     });
                     self.vertices[a].allowed = true;
                     i += 1;
@@ -631,6 +719,7 @@ impl<'a> Evaluator<'a> {
                             src: Src::Lit(body),
                             env: benv,
                             closed,
+                            group,
                         });
                         self.vertices[a].allowed = true;
                         i += 1;
@@ -680,6 +769,7 @@ impl<'a> Evaluator<'a> {
                             src: Src::Expr(ty),
                             env,
                             closed,
+                            group: 0,
                         });
                     }
                 }
@@ -722,11 +812,13 @@ impl<'a> Evaluator<'a> {
                         },
                     ));
                 }
+                let group = self.child_group(p.group);
                 let ax = &mut self.vertices[a];
                 ax.conjuncts.push(Conjunct {
                     src: Src::Expr(p.value),
                     env,
                     closed: p.closed,
+                    group,
                 });
                 if p.closed {
                     ax.allowed = true;
@@ -750,19 +842,58 @@ impl<'a> Evaluator<'a> {
     fn check_closed(&mut self, v: VId, cx: &mut Ctx<'a>) {
         let closed = cx.closed && !cx.open;
         self.vertices[v].closed = closed;
-        if !closed {
-            return;
-        }
         let arcs: Vec<(Label, VId)> = self.vertices[v]
             .arcs
             .iter()
             .map(|(l, a)| (l.clone(), *a))
             .collect();
+        let labels: Vec<Label> = arcs
+            .iter()
+            .filter(|(l, _)| l.is_regular())
+            .map(|(l, _)| l.clone())
+            .collect();
+        // With disjunctions left, the disjuncts decide.
+        let rejected = if self.vertices[v].is_list || labels.is_empty() || !cx.disj.is_empty() {
+            Vec::new()
+        } else {
+            self.disallowed(&cx.groups, &labels)
+        };
+        if !rejected.is_empty() {
+            self.vertices[v].closed = true;
+        } else if !closed {
+            return;
+        }
+        // Closedness groups decide where they apply; the closed flags of
+        // literals elsewhere.
+        let by_groups = cx.disj.is_empty() && self.has_closing_group(&cx.groups);
+        if by_groups {
+            self.vertices[v].closed = true;
+        }
         for (label, a) in arcs {
-            if !label.is_regular() || self.vertices[a].allowed {
+            let rejected = rejected.contains(&label);
+            let allowed = if by_groups {
+                !rejected
+            } else {
+                self.vertices[a].allowed || !closed
+            };
+            if !label.is_regular() || allowed {
                 continue;
             }
-            let err = Value::err(ErrorCode::Eval, format!("field not allowed: {label}"));
+            // Positioned at the declarations of the field, as `cue` does.
+            let mut spans: Vec<(usize, crate::source::Span)> = cx
+                .groups
+                .decl_spans
+                .iter()
+                .filter(|(l, _)| *l == label)
+                .map(|(_, s)| *s)
+                .collect();
+            spans.sort_by_key(|(f, s)| (*f, s.start));
+            spans.dedup();
+            let err = Value::Bottom(std::rc::Rc::new(crate::value::Error {
+                code: ErrorCode::Eval,
+                msg: format!("field not allowed: {label}"),
+                spans,
+            }));
             let ax = &mut self.vertices[a];
             ax.value = err.clone();
             ax.state = State::Done;
@@ -777,8 +908,8 @@ impl<'a> Evaluator<'a> {
     pub(crate) fn file_of(&self, env: Option<EnvId>) -> Option<usize> {
         let mut cur = env;
         while let Some(e) = cur {
-            if let Frame::Package { file, .. } = self.envs[e].frame {
-                return Some(file);
+            if let Frame::Package { file, base, .. } = self.envs[e].frame {
+                return Some(base + file);
             }
             cur = self.envs[e].parent;
         }

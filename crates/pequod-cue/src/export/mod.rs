@@ -170,6 +170,32 @@ impl Writer<'_, '_> {
         let val = self.ev.default_of(val);
         match val {
             Value::Bottom(e) => {
+                // A struct closed against several of its fields: list each
+                // field, as `cue` does.
+                if let Some(w) = at
+                    && self.errors.is_some()
+                    && e.msg.starts_with("field not allowed: ")
+                    && self.ev.vertices[w].is_struct
+                {
+                    let bad: Vec<VId> = self.ev.vertices[w]
+                        .arcs
+                        .values()
+                        .copied()
+                        .filter(|&a| self.ev.vertices[a].is_closedness_error())
+                        .collect();
+                    if let Some((&last, rest)) = bad.split_last() {
+                        for a in rest {
+                            let v = self.ev.vertices[*a].value.clone();
+                            if let (Err(err), Some(errs)) =
+                                (self.value(v, Some(*a), level + 1), &mut self.errors)
+                            {
+                                errs.push(err);
+                            }
+                        }
+                        let v = self.ev.vertices[last].value.clone();
+                        return self.value(v, Some(last), level + 1);
+                    }
+                }
                 // An error reached again through a reference is listed once.
                 if self.errors.is_some() {
                     let ptr = std::rc::Rc::as_ptr(&e);
@@ -181,8 +207,16 @@ impl Writer<'_, '_> {
                 }
                 let mut err = self.err(at, "", e.code, e.msg.clone());
                 if let Some(label) = e.msg.strip_prefix("field not allowed: ") {
+                    let own = at.is_some_and(|a| {
+                        self.ev.vertices[a]
+                            .label
+                            .as_ref()
+                            .is_some_and(|l| l.selector() == label)
+                    });
                     err.path = if err.path.is_empty() {
                         label.to_string()
+                    } else if own {
+                        err.path
                     } else {
                         format!("{}.{label}", err.path)
                     };
@@ -225,6 +259,29 @@ impl Writer<'_, '_> {
         }
     }
 
+    /// The first vertex at or below `v` (through regular fields and
+    /// definitions, to `depth` levels) that is a structural cycle.
+    fn structural_cycle(&mut self, v: VId, depth: usize) -> Option<VId> {
+        let val = self.ev.value_of(v);
+        if let Value::Bottom(e) = &val {
+            return (e.code == ErrorCode::Structural).then_some(v);
+        }
+        if depth == 0 || !matches!(val, Value::Vertex(_)) {
+            return None;
+        }
+        let arcs: Vec<VId> = self
+            .ev
+            .ordered_arcs(v)
+            .into_iter()
+            .filter(|(l, a)| {
+                !matches!(l, Label::Hidden(_)) && self.ev.vertices[*a].arc_type != ArcType::Optional
+            })
+            .map(|(_, a)| a)
+            .collect();
+        arcs.into_iter()
+            .find_map(|a| self.structural_cycle(a, depth - 1))
+    }
+
     fn vertex(&mut self, w: VId, level: usize) -> Result<(), ExportError> {
         self.ev.eval_vertex(w);
         if let Some(p) = self.ev.vertices[w].pending.clone() {
@@ -232,6 +289,24 @@ impl Writer<'_, '_> {
         }
         let is_list = self.ev.vertices[w].is_list;
         let arcs: Vec<(Label, VId)> = self.ev.ordered_arcs(w);
+        // As `cue export`, a structural cycle in a definition is an error
+        // even though definitions are not exported.
+        for (l, a) in &arcs {
+            if let Label::Def(_) = l
+                && let Some(c) = self.structural_cycle(*a, 8)
+            {
+                let e = self.err(
+                    Some(c),
+                    "",
+                    ErrorCode::Structural,
+                    "structural cycle".into(),
+                );
+                match &mut self.errors {
+                    Some(errs) => errs.push(e),
+                    None => return Err(e),
+                }
+            }
+        }
         self.out.push(if is_list { '[' } else { '{' });
         let mut first = true;
         for (l, a) in arcs {

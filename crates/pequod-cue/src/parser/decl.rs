@@ -404,8 +404,22 @@ impl Parser<'_> {
         })
     }
 
-    /// Parses a field value, which may itself be a shorthand field `b: c`.
+    /// Parses a field value, which may itself be a shorthand field `b: c`;
+    /// a chain of shorthand fields counts towards the nesting limit.
     fn parse_field_value(&mut self) -> Expr {
+        let t = self.tok();
+        if self.depth >= super::MAX_DEPTH {
+            self.error(t.span, "expression nested too deeply");
+            self.sync();
+            return Expr::Bad(Span::new(t.span.start, t.span.start));
+        }
+        self.depth += 1;
+        let e = self.parse_field_value_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn parse_field_value_inner(&mut self) -> Expr {
         let start = self.tok().span.start;
         let e = self.parse_expr();
         let nested = if self.kind() == TokenKind::Bind {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pequod_cue::{Compiled, Tags};
+use pequod_cue::{Compiled, LoadError, Module, Tags};
 
 use crate::cli::{CueExportArgs, CueOut};
 
@@ -15,16 +15,22 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.inputs.clone()
     };
-    let mut sources = Vec::new();
-    for input in &inputs {
-        collect(input, &mut sources)?;
-    }
-    let refs: Vec<(&str, &str)> = sources
-        .iter()
-        .map(|(n, s)| (n.as_str(), s.as_str()))
-        .collect();
     let tags = Tags::parse(&args.inject);
-    let compiled = match Compiled::from_sources_with_tags(&refs, &tags) {
+    let loaded = match load_module(&inputs, &tags)? {
+        Some(loaded) => loaded,
+        None => {
+            let mut sources = Vec::new();
+            for input in &inputs {
+                collect(input, &mut sources)?;
+            }
+            let refs: Vec<(&str, &str)> = sources
+                .iter()
+                .map(|(n, s)| (n.as_str(), s.as_str()))
+                .collect();
+            Compiled::from_sources_with_tags(&refs, &tags)
+        }
+    };
+    let compiled = match loaded {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -66,6 +72,97 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Loads the inputs as a package of the module they are in (a directory,
+/// `dir:name`, or files of one directory), with the module packages they
+/// import; `None` if they are in no module (no `cue.mod` above them).
+fn load_module(
+    inputs: &[PathBuf],
+    tags: &Tags,
+) -> anyhow::Result<Option<Result<Compiled, LoadError>>> {
+    let Some(first) = inputs.first() else {
+        return Ok(None);
+    };
+    let (first_path, qualifier) = split_qualifier(first);
+    let Some(root) = Module::find_root(&first_path) else {
+        return Ok(None);
+    };
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let shown = relative_root(&root, &cwd);
+    let module = match Module::from_dir(&shown) {
+        Ok(m) => m,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    let rel = |p: &Path| -> Option<String> {
+        let abs = normalize(&std::path::absolute(p).ok()?);
+        let rel = abs.strip_prefix(&root).ok()?;
+        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+        Some(parts?.join("/"))
+    };
+    if first_path.is_dir() {
+        let Some(dir) = rel(&first_path) else {
+            return Ok(None);
+        };
+        let package = match qualifier {
+            Some(q) => format!("{dir}:{q}"),
+            None => dir,
+        };
+        return Ok(Some(module.compile(&package, tags)));
+    }
+    let mut files = Vec::new();
+    for input in inputs {
+        match rel(input) {
+            Some(r) => files.push(r),
+            None => return Ok(None),
+        }
+    }
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    Ok(Some(module.compile_files(&refs, tags)))
+}
+
+/// A path with `.` and `..` resolved lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `dir:name` into the directory and the package name, unless a file or
+/// directory of that name exists.
+fn split_qualifier(input: &Path) -> (PathBuf, Option<String>) {
+    if input.exists() {
+        return (input.to_path_buf(), None);
+    }
+    let text = input.display().to_string();
+    match text.rsplit_once(':') {
+        Some((dir, name)) if !name.contains('/') => (PathBuf::from(dir), Some(name.to_string())),
+        _ => (input.to_path_buf(), None),
+    }
+}
+
+/// The module root as a path relative to the working directory when it is
+/// at or above it (so errors name files as `cue` does: `./lib/a.cue`).
+fn relative_root(root: &Path, cwd: &Path) -> PathBuf {
+    if let Ok(below) = cwd.strip_prefix(root) {
+        let ups = below.components().count();
+        if ups == 0 {
+            return PathBuf::from(".");
+        }
+        return (0..ups).map(|_| "..").collect();
+    }
+    match root.strip_prefix(cwd) {
+        Ok(down) => Path::new(".").join(down),
+        Err(_) => root.to_path_buf(),
+    }
+}
+
 /// The official CLI's convention: the message on stderr, exit status 1.
 fn fail(message: &str) -> anyhow::Result<ExitCode> {
     writeln!(std::io::stderr(), "{message}")?;
@@ -101,5 +198,75 @@ fn display_name(path: &Path) -> String {
         name
     } else {
         format!("./{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use super::*;
+
+    #[test]
+    fn paths_resolve_lexically() {
+        assert_eq!(
+            normalize(Path::new("/m/sub/../a.cue")),
+            PathBuf::from("/m/a.cue")
+        );
+        assert_eq!(
+            relative_root(Path::new("/m"), Path::new("/m/sub/x")),
+            PathBuf::from("../..")
+        );
+        assert_eq!(
+            relative_root(Path::new("/m"), Path::new("/m")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative_root(Path::new("/w/m"), Path::new("/w")),
+            PathBuf::from("./m")
+        );
+        let (dir, q) = split_qualifier(Path::new("/nonexistent/lib:other"));
+        assert_eq!(
+            (dir, q.as_deref()),
+            (PathBuf::from("/nonexistent/lib"), Some("other"))
+        );
+    }
+
+    #[test]
+    fn a_module_directory_loads_with_its_imports() {
+        let root = std::env::temp_dir().join(format!("pequod-cue-cli-{}", std::process::id()));
+        for (p, s) in [
+            (
+                "cue.mod/module.cue",
+                "module: \"example.com/x\"\nlanguage: version: \"v0.17.1\"\n",
+            ),
+            ("lib/lib.cue", "package lib\nName: \"lib\"\n"),
+            (
+                "a.cue",
+                "package x\nimport \"example.com/x/lib\"\nn: lib.Name\n",
+            ),
+            ("sub/b.cue", "package x\nm: n\n"),
+        ] {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, s).unwrap();
+        }
+        let tags = Tags::new();
+        for (inputs, want) in [
+            (vec![root.join("sub")], r#"{"m":"lib","n":"lib"}"#),
+            (vec![root.join("a.cue")], r#"{"n":"lib"}"#),
+            (vec![root.join("lib")], r#"{"Name":"lib"}"#),
+        ] {
+            let compiled = load_module(&inputs, &tags).unwrap().unwrap().unwrap();
+            let mut i = compiled.eval();
+            let r = i.root();
+            assert_eq!(i.to_json(r, false).unwrap(), want);
+        }
+        assert!(
+            load_module(&[std::env::temp_dir()], &tags)
+                .unwrap()
+                .is_none()
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
