@@ -90,8 +90,9 @@ fn status(o: &DynamicObject) -> Value {
     o.data.get("status").cloned().unwrap_or_default()
 }
 
-/// Stands in for the kubelet running the build: the Job's pod succeeds.
-async fn finish_build(client: &Client, namespace: &str) {
+/// Stands in for the kubelet running the build: the Job's pod succeeds
+/// (`exit_code` 0) or fails.
+async fn finish_build(client: &Client, namespace: &str, exit_code: i32) {
     pequod_testing::kubelet::make_pods_ready(client, namespace)
         .await
         .unwrap();
@@ -102,10 +103,15 @@ async fn finish_build(client: &Client, namespace: &str) {
         .unwrap()
     {
         let container = pod.spec.as_ref().unwrap().containers[0].clone();
-        let patch = json!({"status": {"phase": "Succeeded", "containerStatuses": [{
+        let (phase, reason) = if exit_code == 0 {
+            ("Succeeded", "Completed")
+        } else {
+            ("Failed", "Error")
+        };
+        let patch = json!({"status": {"phase": phase, "containerStatuses": [{
             "name": container.name, "image": container.image, "imageID": "", "ready": false,
             "restartCount": 0, "started": false,
-            "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+            "state": {"terminated": {"exitCode": exit_code, "reason": reason,
                                       "startedAt": "2026-01-01T00:00:00Z", "finishedAt": "2026-01-01T00:00:01Z"}}}]}});
         pods.patch_status(
             &pod.name_any(),
@@ -235,7 +241,7 @@ async fn preview_environments(backend: Backend) {
             (!list.items.is_empty()).then_some(())
         })
         .await;
-        finish_build(&client, &ns).await;
+        finish_build(&client, &ns, 0).await;
         eventually("phase Deploying", TIMEOUT, || async {
             let s = status(&environments.get("pr-123").await.unwrap());
             (s["phase"] == "Deploying").then_some(())
@@ -302,6 +308,47 @@ async fn preview_environments(backend: Backend) {
             .annotations()
             .contains_key("cert-manager.io/cluster-issuer")
     );
+
+    if backend == Backend::KubeApiserver {
+        // A build that fails fails its Environment, with the Job's message.
+        environments
+            .create(&PostParams::default(), &environment(&team, "pr-7", Some(7)))
+            .await
+            .unwrap();
+        let failing_ns = namespace_for(&team, "my-project", "pr-7");
+        let failed = eventually(
+            "the failed build to fail the Environment",
+            TIMEOUT,
+            || async {
+                let pods: Api<Pod> = Api::namespaced(client.clone(), &failing_ns);
+                if let Ok(list) = pods.list(&ListParams::default().labels("job-name")).await
+                    && !list.items.is_empty()
+                {
+                    finish_build(&client, &failing_ns, 1).await;
+                }
+                let s = status(&environments.get("pr-7").await.unwrap());
+                (s["phase"] == "Failed").then_some(s)
+            },
+        )
+        .await;
+        let build = failed["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "BuildReady")
+            .unwrap()
+            .clone();
+        assert_eq!(build["status"], "False");
+        assert_eq!(build["reason"], "BuildFailed");
+        assert!(
+            build["message"].as_str().unwrap().contains("failed"),
+            "{build}"
+        );
+        environments
+            .delete("pr-7", &DeleteParams::default())
+            .await
+            .unwrap();
+    }
 
     // A 70-character name: a valid namespace, the same every time.
     let long = format!("feature-{}", "x".repeat(62));
