@@ -11,6 +11,8 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,8 +24,7 @@ use kube::api::{
 };
 use pequod_api::{ActionPhase, ActionReconciler, ActionStatus, Reconciliation, Trigger};
 use pequod_controllers::action_reconciler;
-use pequod_runtime::manager::{Manager, ManagerConfig};
-use pequod_testing::{Backend, TestCluster, eventually, on_every_backend, unique_name};
+use pequod_testing::{Backend, eventually, on_every_backend, unique_name};
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -68,27 +69,11 @@ fn condition(status: &ActionStatus, type_: &str) -> Option<(String, String)> {
 }
 
 async fn action_reconcilers_drive_objects_through_their_lifecycle(backend: Backend) {
-    let cluster = TestCluster::of(backend).unwrap();
-    let client = cluster.client().await.unwrap();
-    cluster
-        .apply_crds(&client, &pequod_api::crds())
-        .await
-        .unwrap();
-    let ns = cluster.create_namespace(&client, "no8s").await.unwrap();
-    let mut manager = Manager::new(
-        client.clone(),
-        ManagerConfig {
-            metrics_bind_address: "0".into(),
-            health_probe_bind_address: "0".into(),
-            ..ManagerConfig::default()
-        },
-    );
-    action_reconciler::controller::add_to(&mut manager, &ns);
-    let running = manager.start().await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let manager_task = tokio::spawn(running.wait(async {
-        let _ = stopped.await;
-    }));
+    let (_, client, ns) = common::setup(backend, "no8s").await;
+    let operator = common::start(&client, |m| {
+        action_reconciler::controller::add_to(m, &ns);
+    })
+    .await;
 
     // The reconciler publishes its kind.
     let state_dir = std::env::temp_dir().join(unique_name("no8s-state"));
@@ -291,8 +276,7 @@ async fn action_reconcilers_drive_objects_through_their_lifecycle(backend: Backe
     })
     .await;
 
-    stop.send(()).unwrap();
-    manager_task.await.unwrap().unwrap();
+    operator.stop().await;
     let _ = std::fs::remove_dir_all(&state_dir);
 }
 

@@ -11,6 +11,8 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,8 +25,7 @@ use kube::api::{
 use kube::{Api, Client, ResourceExt};
 use pequod_api::{ResourceGraph, Transform};
 use pequod_controllers::{resource_graph, transform};
-use pequod_runtime::manager::{Manager, ManagerConfig};
-use pequod_testing::{Backend, TestCluster, eventually, on_every_backend};
+use pequod_testing::{Backend, eventually, on_every_backend};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -124,28 +125,12 @@ async fn finish_build(client: &Client, namespace: &str, exit_code: i32) {
 }
 
 async fn preview_environments(backend: Backend) {
-    let cluster = TestCluster::of(backend).unwrap();
-    let client = cluster.client().await.unwrap();
-    cluster
-        .apply_crds(&client, &pequod_api::crds())
-        .await
-        .unwrap();
-    let team = cluster.create_namespace(&client, "team").await.unwrap();
-    let mut manager = Manager::new(
-        client.clone(),
-        ManagerConfig {
-            metrics_bind_address: "0".into(),
-            health_probe_bind_address: "0".into(),
-            ..ManagerConfig::default()
-        },
-    );
-    resource_graph::add_to(&mut manager, resource_graph::Config::default());
-    transform::controller::add_to(&mut manager);
-    let running = manager.start().await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let manager_task = tokio::spawn(running.wait(async {
-        let _ = stopped.await;
-    }));
+    let (_, client, team) = common::setup(backend, "team").await;
+    let operator = common::start(&client, |m| {
+        resource_graph::add_to(m, resource_graph::Config::default());
+        transform::controller::add_to(m);
+    })
+    .await;
 
     // The bundled modules, published as they ship.
     let transforms: Api<Transform> = Api::all(client.clone());
@@ -424,8 +409,7 @@ async fn preview_environments(backend: Backend) {
         .await
         .unwrap();
 
-    stop.send(()).unwrap();
-    manager_task.await.unwrap().unwrap();
+    operator.stop().await;
 }
 
 on_every_backend!(preview_environments);

@@ -10,6 +10,8 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -17,8 +19,7 @@ use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use pequod_api::{ResourceGraph, Transform};
 use pequod_controllers::{resource_graph, transform};
-use pequod_runtime::manager::{Manager, ManagerConfig};
-use pequod_testing::{Backend, TestCluster, eventually, on_every_backend, unique_name};
+use pequod_testing::{Backend, eventually, on_every_backend, unique_name};
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,28 +52,12 @@ status: {
 "#;
 
 async fn references_wait_render_and_follow_changes(backend: Backend) {
-    let cluster = TestCluster::of(backend).unwrap();
-    let client = cluster.client().await.unwrap();
-    cluster
-        .apply_crds(&client, &pequod_api::crds())
-        .await
-        .unwrap();
-    let ns = cluster.create_namespace(&client, "refs").await.unwrap();
-    let mut manager = Manager::new(
-        client.clone(),
-        ManagerConfig {
-            metrics_bind_address: "0".into(),
-            health_probe_bind_address: "0".into(),
-            ..ManagerConfig::default()
-        },
-    );
-    resource_graph::add_to(&mut manager, resource_graph::Config::default());
-    transform::controller::add_to(&mut manager);
-    let running = manager.start().await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let manager_task = tokio::spawn(running.wait(async {
-        let _ = stopped.await;
-    }));
+    let (_, client, ns) = common::setup(backend, "refs").await;
+    let operator = common::start(&client, |m| {
+        resource_graph::add_to(m, resource_graph::Config::default());
+        transform::controller::add_to(m);
+    })
+    .await;
 
     let name = unique_name("copier");
     let group = format!("{name}.refs.test.pequod.io");
@@ -198,8 +183,7 @@ async fn references_wait_render_and_follow_changes(backend: Backend) {
     })
     .await;
 
-    stop.send(()).unwrap();
-    manager_task.await.unwrap().unwrap();
+    operator.stop().await;
     let _ = std::fs::remove_dir_all(&manifests);
 }
 

@@ -2,9 +2,10 @@
 //!
 //! [`finalize`] adds the finalizer to live objects, runs the apply branch
 //! while the object lives and the cleanup branch once it is being deleted,
-//! and removes the finalizer when cleanup succeeds. Each change of the list
-//! is conditional on the object's resourceVersion, so two writers never
-//! clobber each other.
+//! and removes the finalizer when cleanup succeeds; [`add`] and [`remove`]
+//! are the two steps on their own, for reconcilers that drive them. Each
+//! change of the list is conditional on the object's resourceVersion, so two
+//! writers never clobber each other.
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -94,6 +95,52 @@ where
     K: Resource + Clone + DeserializeOwned + Debug,
     E: std::error::Error + 'static,
 {
+    replace(api, obj, name, finalizers)
+        .await
+        .map_err(FinalizerError::Patch)
+}
+
+/// Adds `finalizer` to `obj` (if missing) on condition that it is still the
+/// version read.
+pub async fn add<K>(api: &Api<K>, obj: &K, finalizer: &str) -> Result<(), kube::Error>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    if obj.finalizers().iter().any(|f| f == finalizer) {
+        return Ok(());
+    }
+    let mut finalizers = obj.finalizers().to_vec();
+    finalizers.push(finalizer.to_owned());
+    replace(api, obj, &obj.name_any(), finalizers).await
+}
+
+/// Removes `finalizer` from `obj` (if there) on condition that it is still
+/// the version read.
+pub async fn remove<K>(api: &Api<K>, obj: &K, finalizer: &str) -> Result<(), kube::Error>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    if !obj.finalizers().iter().any(|f| f == finalizer) {
+        return Ok(());
+    }
+    let finalizers = obj
+        .finalizers()
+        .iter()
+        .filter(|f| *f != finalizer)
+        .cloned()
+        .collect();
+    replace(api, obj, &obj.name_any(), finalizers).await
+}
+
+async fn replace<K>(
+    api: &Api<K>,
+    obj: &K,
+    name: &str,
+    finalizers: Vec<String>,
+) -> Result<(), kube::Error>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
     let patch = serde_json::json!({
         "metadata": {
             "resourceVersion": obj.resource_version(),
@@ -101,7 +148,6 @@ where
         }
     });
     api.patch(name, &PatchParams::default(), &Patch::Merge(patch))
-        .await
-        .map_err(FinalizerError::Patch)?;
+        .await?;
     Ok(())
 }

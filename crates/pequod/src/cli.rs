@@ -230,7 +230,8 @@ pub(crate) enum CueCommand {
 /// Flags of `pequod cue export`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CueExportArgs {
-    /// CUE files, or directories whose .cue files form one package (default: .).
+    /// CUE files, or directories whose .cue files form one package (default: .), and YAML or
+    /// JSON data files unified with it.
     pub(crate) inputs: Vec<std::path::PathBuf>,
     /// Export only this field path (e.g. `resources.deployment`).
     #[arg(short = 'e', long = "expression", value_name = "PATH")]

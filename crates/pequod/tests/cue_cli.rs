@@ -85,3 +85,42 @@ fn expression_selects_a_field() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.nothing"));
 }
+
+/// A module directory and a data file (`cue export DIR data.yaml`): every
+/// fixture of every bundled module, both CLIs run from the module.
+#[test]
+fn module_with_data_files_matches() {
+    let modules = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../modules"));
+    let mut checked = 0;
+    for module in std::fs::read_dir(&modules).unwrap().flatten() {
+        let module = module.path();
+        let Ok(fixtures) = std::fs::read_dir(module.join("testdata")) else {
+            continue;
+        };
+        for fixture in fixtures.flatten().map(|e| e.path()) {
+            if fixture.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let run = |program: PathBuf, args: &[&str]| {
+                Command::new(program)
+                    .current_dir(&module)
+                    .args(args)
+                    .args([".", "--out", "json"])
+                    .arg(&fixture)
+                    .output()
+                    .unwrap()
+            };
+            let ours = run(env!("CARGO_BIN_EXE_pequod").into(), &["cue", "export"]);
+            let theirs = run(pequod_testing::cue_oracle(), &["export"]);
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&theirs.stdout),
+                "{}: {}",
+                fixture.display(),
+                String::from_utf8_lossy(&ours.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} fixtures");
+}

@@ -17,6 +17,7 @@ use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use pequod_api::{ActionReconciler, ActionReconcilerStatus};
 use pequod_runtime::controller::{Action, Controller};
+use pequod_runtime::finalizer;
 use pequod_runtime::manager::Manager;
 use pequod_runtime::metrics::Metrics;
 use serde_json::json;
@@ -84,9 +85,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
         };
     }
     if !ours {
-        let mut finalizers = reconciler.finalizers().to_vec();
-        finalizers.push(pequod_api::FINALIZER.to_owned());
-        set_finalizers(&api, &reconciler, finalizers).await?;
+        finalizer::add(&api, &*reconciler, pequod_api::FINALIZER).await?;
         return Ok(Action::await_change());
     }
     let spec = &reconciler.spec;
@@ -286,13 +285,7 @@ async fn let_go(
     if let Ok(mut running) = ctx.running.lock() {
         running.remove(&reconciler.name_any());
     }
-    let finalizers = reconciler
-        .finalizers()
-        .iter()
-        .filter(|f| *f != pequod_api::FINALIZER)
-        .cloned()
-        .collect();
-    set_finalizers(api, reconciler, finalizers).await?;
+    finalizer::remove(api, reconciler, pequod_api::FINALIZER).await?;
     Ok(Action::await_change())
 }
 
@@ -389,24 +382,6 @@ async fn write_status(
         &reconciler.name_any(),
         &PatchParams::apply(pequod_api::FIELD_MANAGER).force(),
         &Patch::Apply(&patch),
-    )
-    .await?;
-    Ok(())
-}
-
-async fn set_finalizers(
-    api: &Api<ActionReconciler>,
-    reconciler: &ActionReconciler,
-    finalizers: Vec<String>,
-) -> Result<(), Error> {
-    let patch = json!({"metadata": {
-        "resourceVersion": reconciler.resource_version(),
-        "finalizers": finalizers,
-    }});
-    api.patch(
-        &reconciler.name_any(),
-        &PatchParams::default(),
-        &Patch::Merge(&patch),
     )
     .await?;
     Ok(())

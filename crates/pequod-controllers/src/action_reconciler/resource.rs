@@ -12,6 +12,7 @@ use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use pequod_api::{ActionPhase, ActionSpec, ActionStatus, Operation, ReconcileResult, Trigger};
 use pequod_runtime::controller::{Action, Controller};
+use pequod_runtime::finalizer;
 use pequod_runtime::metrics::Metrics;
 use serde_json::{Value, json};
 
@@ -117,9 +118,7 @@ async fn reconcile(cached: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Acti
         return destroy(&ctx, &api, &object, &status).await;
     }
     if !ours {
-        let mut finalizers = object.finalizers().to_vec();
-        finalizers.push(pequod_api::FINALIZER.to_owned());
-        set_finalizers(&api, &object, finalizers).await?;
+        finalizer::add(&api, &object, pequod_api::FINALIZER).await?;
         // The change comes back through the watch.
         return Ok(Action::await_change());
     }
@@ -243,13 +242,7 @@ async fn destroy(
         .await;
         keep_history(ctx, object, &attempt).await;
     }
-    let finalizers = object
-        .finalizers()
-        .iter()
-        .filter(|f| *f != pequod_api::FINALIZER)
-        .cloned()
-        .collect();
-    set_finalizers(api, object, finalizers).await?;
+    finalizer::remove(api, object, pequod_api::FINALIZER).await?;
     Ok(Action::await_change())
 }
 
@@ -383,25 +376,6 @@ async fn write_status(
         &object.name_any(),
         &PatchParams::apply(pequod_api::FIELD_MANAGER).force(),
         &Patch::Apply(&patch),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Replaces the finalizer list if the object is still the version read.
-async fn set_finalizers(
-    api: &Api<DynamicObject>,
-    object: &DynamicObject,
-    finalizers: Vec<String>,
-) -> Result<(), Error> {
-    let patch = json!({"metadata": {
-        "resourceVersion": object.resource_version(),
-        "finalizers": finalizers,
-    }});
-    api.patch(
-        &object.name_any(),
-        &PatchParams::default(),
-        &Patch::Merge(&patch),
     )
     .await?;
     Ok(())

@@ -984,6 +984,16 @@ impl<'a> Evaluator<'a> {
         let first: Vec<(u64, u32)> = arcs.values().map(|a| self.vertices[*a].order).collect();
         let mut unowned: Vec<usize> = (0..n).filter(|&i| owner[i].is_none()).collect();
         unowned.sort_by_key(|&i| first[i]);
+        // They come after the fields of the files, as `cue` places a data
+        // file after the package's files.
+        if let Some(&head) = unowned.first() {
+            for &last in previous.values() {
+                if seen.insert((last, head)) {
+                    succ[last].push(head);
+                    indeg[head] += 1;
+                }
+            }
+        }
         for w in unowned.windows(2) {
             if seen.insert((w[0], w[1])) {
                 succ[w[0]].push(w[1]);

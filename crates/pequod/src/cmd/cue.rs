@@ -10,11 +10,21 @@ use pequod_cue::{Compiled, LoadError, Module, Tags};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
-    let inputs = if args.inputs.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.inputs.clone()
-    };
+    // Data files (YAML, JSON) are unified with the package, as `cue export
+    // DIR data.yaml` does; the rest are CUE files and directories.
+    let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.inputs.iter().cloned().partition(|p| is_data_file(p));
+    if inputs.is_empty() {
+        inputs.push(PathBuf::from("."));
+    }
+    let mut data = Vec::new();
+    for file in &data_files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let value: serde_json::Value = serde_yaml::from_str(&text)
+            .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
+        data.push(("", value));
+    }
     let tags = Tags::parse(&args.inject);
     let loaded = match load_module(&inputs, &tags)? {
         Some(loaded) => loaded,
@@ -34,7 +44,7 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
-    let mut instance = compiled.eval();
+    let mut instance = compiled.eval_with(&data);
     let node = match &args.expression {
         None => instance.root(),
         Some(path) => match instance.lookup(path) {
@@ -70,6 +80,14 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             fail(&text)
         }
     }
+}
+
+fn is_data_file(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
 /// Loads the inputs as a package of the module they are in (a directory,
