@@ -3,7 +3,7 @@
 use crate::ast;
 use crate::error::ParseErrors;
 use crate::eval::{ArcType, Evaluator, Label};
-use crate::export::{ExportError, to_json};
+use crate::export::{CueMode, ExportError, to_cue, to_json};
 use crate::module::{Imports, Module};
 use crate::value::{ErrorCode, Kind, VId, Value};
 
@@ -350,6 +350,18 @@ impl<'a> Instance<'a> {
             e.resolve(&names, &sources);
             e
         })
+    }
+
+    /// Renders a node as CUE text the way the official CLI prints it in
+    /// `mode` (`cue export --out cue`, `cue eval`, `cue def`): a struct as
+    /// its fields, one a line. [`CueMode::Export`] fails as
+    /// [`Instance::to_json`] does on a value that is not concrete.
+    pub fn to_cue(&mut self, n: Node, mode: CueMode) -> Result<String, ExportError> {
+        if mode == CueMode::Export {
+            self.to_json(n, false)?;
+        }
+        let v = self.ev.value_of(n.0);
+        Ok(to_cue(&mut self.ev, v, Some(n.0), mode))
     }
 
     /// Every error that keeps a node from being exported, sorted by path,

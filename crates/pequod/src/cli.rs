@@ -223,8 +223,69 @@ pub(crate) struct RenderArgs {
 /// `pequod cue …`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum CueCommand {
-    /// Export concrete values as JSON or YAML, like `cue export`.
+    /// Export concrete values as JSON, YAML or CUE, like `cue export`.
     Export(CueExportArgs),
+    /// Print the evaluated (possibly incomplete) value as CUE, like `cue eval`.
+    Eval(CueEvalArgs),
+    /// Print the schema: fields with their types, defaults and constraints, like `cue def`.
+    Def(CueDefArgs),
+    /// Validate a package, alone or against YAML or JSON data files, like `cue vet`.
+    Vet(CueVetArgs),
+}
+
+/// Flags of `pequod cue eval`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CueEvalArgs {
+    /// CUE files, or directories whose .cue files form one package (default: .), and YAML or
+    /// JSON data files unified with it.
+    pub(crate) inputs: Vec<std::path::PathBuf>,
+    /// Print only this field path (e.g. `resources.deployment`).
+    #[arg(short = 'e', long = "expression", value_name = "PATH")]
+    pub(crate) expression: Option<String>,
+    /// Output format (`json` and `yaml` need concrete values, as with export).
+    #[arg(long = "out", value_enum, default_value_t = CueOut::Cue)]
+    pub(crate) out: CueOut,
+    /// Set the value of a `@tag(name)` field (`name=value`), or a bare
+    /// `word` for a `short=` tag value or an `@if(word)` build tag.
+    #[arg(short = 't', long = "inject", value_name = "name=value")]
+    pub(crate) inject: Vec<String>,
+}
+
+/// Flags of `pequod cue def`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CueDefArgs {
+    /// CUE files, or directories whose .cue files form one package (default: .).
+    pub(crate) inputs: Vec<std::path::PathBuf>,
+    /// Print only this field path (e.g. `#Config`).
+    #[arg(short = 'e', long = "expression", value_name = "PATH")]
+    pub(crate) expression: Option<String>,
+    /// Set the value of a `@tag(name)` field (`name=value`), or a bare
+    /// `word` for a `short=` tag value or an `@if(word)` build tag.
+    #[arg(short = 't', long = "inject", value_name = "name=value")]
+    pub(crate) inject: Vec<String>,
+}
+
+/// Flags of `pequod cue vet`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CueVetArgs {
+    /// CUE files, or directories whose .cue files form one package (default: .), then YAML
+    /// or JSON data files, each validated against the package on its own.
+    pub(crate) inputs: Vec<std::path::PathBuf>,
+    /// Require concrete values (`-c`), or allow incomplete ones (`-c=false`). Without the
+    /// flag an incomplete package fails with a hint; data files must always be concrete.
+    #[arg(
+        short = 'c',
+        long = "concrete",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub(crate) concrete: Option<bool>,
+    /// Set the value of a `@tag(name)` field (`name=value`), or a bare
+    /// `word` for a `short=` tag value or an `@if(word)` build tag.
+    #[arg(short = 't', long = "inject", value_name = "name=value")]
+    pub(crate) inject: Vec<String>,
 }
 
 /// Flags of `pequod cue export`.
@@ -245,13 +306,15 @@ pub(crate) struct CueExportArgs {
     pub(crate) inject: Vec<String>,
 }
 
-/// `--out` of `pequod cue export`.
+/// `--out` of `pequod cue export` and `pequod cue eval`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum CueOut {
     /// JSON, indented as `cue export` prints it.
     Json,
     /// YAML.
     Yaml,
+    /// CUE, as `cue export --out cue` prints it.
+    Cue,
 }
 
 /// How `pequod graph` prints.

@@ -1,5 +1,6 @@
-//! `pequod cue export` against the official `cue export`, run side by side
-//! on the same files: the same bytes on stdout and the same exit status.
+//! `pequod cue export`, `eval`, `def` and `vet` against the official CLI,
+//! run side by side on the same files: the same bytes on stdout (and on
+//! stderr where noted) and the same exit status.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,6 +12,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pequod-cue/testdata");
+
+/// Inputs written for the CUE-text commands (layout, labels, strings,
+/// schemas, vet cases).
+const CLI_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/testdata/cue-cli");
 
 fn cue_files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(format!("{FIXTURES}/{dir}"))
@@ -123,4 +128,144 @@ fn module_with_data_files_matches() {
         }
     }
     assert!(checked >= 15, "only {checked} fixtures");
+}
+
+/// What a CLI run left: exit status, stdout, stderr.
+type Run = (Option<i32>, String, String);
+
+/// Runs `pequod cue ARGS` and `cue ARGS` in `dir`.
+fn side_by_side(dir: &std::path::Path, args: &[&str]) -> (Run, Run) {
+    let run = |mut cmd: Command| {
+        let out = cmd.current_dir(dir).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_pequod"));
+    ours.arg("cue");
+    (run(ours), run(Command::new(pequod_testing::cue_oracle())))
+}
+
+/// The `.cue` files of a fixture directory, by name, with the directory.
+fn names(dir: &str) -> (PathBuf, Vec<String>) {
+    let dir = PathBuf::from(dir);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.ends_with(".cue"))
+        .collect();
+    files.sort();
+    (dir, files)
+}
+
+/// Asserts the same status and stdout (and stderr if `stderr`) for
+/// `verb FILE` over the files, less `skip`.
+fn same_for_all(verb: &[&str], dirs: &[&str], skip: &[&str], stderr: bool) -> usize {
+    let mut checked = 0;
+    for dir in dirs {
+        let (dir, files) = names(dir);
+        for file in files.iter().filter(|f| !skip.contains(&f.as_str())) {
+            let mut args = verb.to_vec();
+            args.push(file);
+            let (ours, theirs) = side_by_side(&dir, &args);
+            let what = format!("{} {}/{file}", verb.join(" "), dir.display());
+            assert_eq!(ours.0, theirs.0, "{what}: exit status ({})", ours.2);
+            assert!(
+                ours.1 == theirs.1,
+                "{what}: stdout differs\n--- pequod\n{}\n--- cue\n{}",
+                ours.1,
+                theirs.1
+            );
+            if stderr {
+                assert_eq!(ours.2, theirs.2, "{what}: stderr");
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn export_out_cue_matches() {
+    let eval = format!("{FIXTURES}/eval");
+    let mine = format!("{CLI_FIXTURES}/eval");
+    // Left out: `order.cue` (`cue` keeps doc comments in CUE output) and
+    // `stdlib_yaml.cue` (`cue` folds a decoded one-field struct, `c: d: null`).
+    // `schema.cue` and `layout.cue` are not concrete: both fail.
+    let n = same_for_all(
+        &["export", "--out", "cue"],
+        &[&eval, &mine],
+        &["order.cue", "stdlib_yaml.cue", "schema.cue", "layout.cue"],
+        false,
+    );
+    assert!(n >= 15, "only {n} files");
+}
+
+#[test]
+fn eval_matches() {
+    let eval = format!("{FIXTURES}/eval");
+    let mine = format!("{CLI_FIXTURES}/eval");
+    let n = same_for_all(&["eval"], &[&eval, &mine], &[], true);
+    assert!(n >= 19, "only {n} files");
+}
+
+/// Conflicts and closedness errors fail with the same messages; an
+/// incomplete value or a missing required field is printed, not an error.
+#[test]
+fn eval_of_erroneous_packages_matches() {
+    let n = same_for_all(&["eval"], &[&format!("{FIXTURES}/eval-err")], &[], true);
+    assert!(n >= 4, "only {n} files");
+}
+
+#[test]
+fn eval_with_expression_and_json_out_match() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/eval"));
+    for args in [
+        &["eval", "-e", "#Def", "schema.cue"][..],
+        &["eval", "-e", "obj", "schema.cue"],
+        &["eval", "-e", "b", "schema.cue"],
+        &["eval", "--out", "json", "concrete.cue"],
+        &["export", "--out", "cue", "-e", "o", "concrete.cue"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}
+
+#[test]
+fn def_matches() {
+    let n = same_for_all(&["def"], &[&format!("{CLI_FIXTURES}/def")], &[], true);
+    assert!(n >= 1);
+}
+
+#[test]
+fn vet_matches() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/vet"));
+    // Same status, stdout and stderr.
+    for args in [
+        &["vet", "ok.cue"][..],
+        &["vet", "-c", "ok.cue"],
+        &["vet", "conflict.cue"],
+        &["vet", "incomplete.cue"],
+        &["vet", "-c", "incomplete.cue"],
+        &["vet", "-c=false", "incomplete.cue"],
+        &["vet", "schema.cue", "good.yaml"],
+        &["vet", "schema.cue", "good.json", "good.yaml"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+    // Same status and stdout; `cue` also names positions in the data file.
+    for args in [
+        &["vet", "schema.cue", "bad.yaml"][..],
+        &["vet", "schema.cue", "partial.yaml"],
+        &["vet", "schema.cue", "good.yaml", "bad.yaml"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1), "{args:?}");
+        assert_eq!(ours.0, Some(1), "{args:?}");
+    }
 }

@@ -149,13 +149,14 @@ impl ApiError {
         Self::new(406, "NotAcceptable", message)
     }
 
-    /// 415 UnsupportedMediaType.
+    /// 415 UnsupportedMediaType. The list names what this server decodes
+    /// (kube-apiserver's also names protobuf), so a client sees what to send.
     pub fn unsupported_media_type(content_type: &str) -> Self {
         Self::new(
             415,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {content_type}"
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got {content_type}"
             ),
         )
     }

@@ -25,6 +25,7 @@ struct KindCache {
     store: Store<DynamicObject>,
     resource: ApiResource,
     synced: Arc<AtomicBool>,
+    started: std::time::Instant,
 }
 
 /// Maps applyset ids to graphs and keeps one watch (and cache) per member kind.
@@ -75,6 +76,7 @@ impl MemberWatches {
                     store: writer.as_reader(),
                     resource: resource.clone(),
                     synced: Arc::clone(&synced),
+                    started: std::time::Instant::now(),
                 },
             );
             tokio::spawn(self.clone().watch(gvk, resource, writer, synced));
@@ -82,6 +84,24 @@ impl MemberWatches {
     }
 
     /// Forgets a deleted graph.
+    /// Waits until the watches started less than `patience` ago have
+    /// listed their objects, so that the reconciles right after a start
+    /// read members from the cache instead of one GET each. A watch that
+    /// cannot list (no RBAC for its kind) delays nobody past `patience`.
+    pub(crate) async fn wait_synced(&self, patience: std::time::Duration) {
+        loop {
+            let waiting = self.kinds.lock().is_ok_and(|kinds| {
+                kinds
+                    .values()
+                    .any(|c| !c.synced.load(Ordering::Acquire) && c.started.elapsed() < patience)
+            });
+            if !waiting {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub(crate) fn forget(&self, applyset_id: &str) {
         if let Ok(mut owners) = self.owners.lock() {
             owners.remove(applyset_id);

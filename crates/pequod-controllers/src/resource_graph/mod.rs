@@ -163,6 +163,12 @@ async fn reconcile(graph: Arc<ResourceGraph>, ctx: Arc<Context>) -> Result<Actio
     if !has_finalizer {
         add_finalizer(&api, &graph).await?;
     }
+    // After a start, the kinds a graph already owns are watched before its
+    // first reconcile, which then reads them from the cache.
+    if let Some(status) = &graph.status {
+        watch_members(&ctx, &graph, &applyset_id, status).await;
+        ctx.members.wait_synced(MEMBER_SYNC_PATIENCE).await;
+    }
     let started = std::time::Instant::now();
     let outcome = ctx.engine.reconcile(&graph).await;
     record(
@@ -302,6 +308,9 @@ async fn remove_finalizer(api: &Api<ResourceGraph>, graph: &ResourceGraph) -> Re
         Err(e) => Err(e.into()),
     }
 }
+
+/// How long a reconcile waits for a new member watch to list its kind.
+const MEMBER_SYNC_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Makes sure the kinds the graph owns are watched.
 async fn watch_members(

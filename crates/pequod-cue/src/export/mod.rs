@@ -2,6 +2,11 @@
 
 use std::fmt::Write as _;
 
+mod cue;
+
+pub use cue::CueMode;
+pub(crate) use cue::to_cue;
+
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::source::Span;
 use crate::value::format::format_float;

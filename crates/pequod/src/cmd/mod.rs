@@ -12,7 +12,7 @@ pub(crate) mod version;
 
 use std::process::ExitCode;
 
-use crate::cli::{self, Cli, Command};
+use crate::cli::{Cli, Command};
 
 /// Runs the parsed command line.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -21,7 +21,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up(args) => up::run(args),
         Command::Run(args) => run::run(args),
         Command::Render(args) => render::run(&args),
-        Command::Cue(cli::CueCommand::Export(args)) => cue::export(&args),
+        Command::Cue(command) => cue::run(&command),
         Command::History(args) => history::run(args),
         Command::Graph { file, format } => graph::run(&file, format),
         Command::Crds { out_dir } => crds::run(out_dir.as_deref()),

@@ -1,4 +1,9 @@
-//! `pequod cue export`: the official CLI's export, on Pequod's evaluator.
+//! `pequod cue`: the official CLI's `export`, `eval`, `def` and `vet`, on
+//! Pequod's evaluator. This module loads the inputs; each verb has its file.
+
+mod eval;
+mod export;
+mod vet;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,25 +12,46 @@ use std::process::ExitCode;
 use anyhow::Context;
 use pequod_cue::{Compiled, LoadError, Module, Tags};
 
-use crate::cli::{CueExportArgs, CueOut};
+use crate::cli::CueCommand;
 
-pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
+/// Runs a `pequod cue` subcommand.
+pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CueCommand::Export(args) => export::run(args),
+        CueCommand::Eval(args) => eval::eval(args),
+        CueCommand::Def(args) => eval::def(args),
+        CueCommand::Vet(args) => vet::run(args),
+    }
+}
+
+/// The inputs of a command: the package, compiled (or the error text the
+/// official CLI prints when it does not load), and the data files given
+/// after it, parsed.
+struct Inputs {
+    package: Result<Compiled, String>,
+    data: Vec<(PathBuf, serde_json::Value)>,
+}
+
+/// Loads the CUE inputs (files, directories, `dir:name`; `.` when there
+/// are none) as one package with `inject` tags, and parses the YAML and
+/// JSON data files among `inputs`.
+fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
     let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
-        args.inputs.iter().cloned().partition(|p| is_data_file(p));
+        inputs.iter().cloned().partition(|p| is_data_file(p));
     if inputs.is_empty() {
         inputs.push(PathBuf::from("."));
     }
     let mut data = Vec::new();
-    for file in &data_files {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    for file in data_files {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
         let value: serde_json::Value = serde_yaml::from_str(&text)
             .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
-        data.push(("", value));
+        data.push((file, value));
     }
-    let tags = Tags::parse(&args.inject);
+    let tags = Tags::parse(inject);
     let loaded = match load_module(&inputs, &tags)? {
         Some(loaded) => loaded,
         None => {
@@ -40,45 +66,33 @@ pub(crate) fn export(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             Compiled::from_sources_with_tags(&refs, &tags)
         }
     };
-    let compiled = match loaded {
-        Ok(c) => c,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let mut instance = compiled.eval_with(&data);
-    let node = match &args.expression {
-        None => instance.root(),
-        Some(path) => match instance.lookup(path) {
-            Some(node) => node,
-            None => return fail(&format!("reference \"{path}\" not found")),
-        },
-    };
-    let text = match args.out {
-        CueOut::Json => instance.to_json(node, true).map(|mut t| {
-            t.push('\n');
-            t
-        }),
-        CueOut::Yaml => instance
-            .to_json_value(node)
-            .map(|v| serde_yaml::to_string(&v).unwrap_or_default()),
-    };
-    match text {
-        Ok(text) => {
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            // The official CLI lists every error, not only the first.
-            let all = instance.export_errors(node);
-            let text = if all.is_empty() {
-                e.detailed()
-            } else {
-                all.iter()
-                    .map(|e| e.detailed())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
-            fail(&text)
-        }
+    Ok(Inputs {
+        package: loaded.map_err(|e| e.to_string()),
+        data,
+    })
+}
+
+/// Writes `text` to standard output: the command succeeded.
+fn print(text: &str) -> anyhow::Result<ExitCode> {
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The errors that keep `node` from exporting, one per paragraph, as the
+/// official CLI lists them (`first` when there is no list).
+fn export_failure(
+    instance: &mut pequod_cue::Instance<'_>,
+    node: pequod_cue::Node,
+    first: &pequod_cue::export::ExportError,
+) -> String {
+    let all = instance.export_errors(node);
+    if all.is_empty() {
+        first.detailed()
+    } else {
+        all.iter()
+            .map(|e| e.detailed())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
