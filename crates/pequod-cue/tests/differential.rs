@@ -374,9 +374,11 @@ const KEYS: [&str; 6] = ["a", "b", "c", "\"d-e\"", "_h", "g"];
 ///
 /// - `hidden`: hidden fields (`_f3`, `_h`). `cue export` fails when a hidden
 ///   field is an error; Pequod exports the rest (`_x: 1 & 2` gives `{}`).
-/// - `float-arith`: `/` and float operands of `+ - *`. An integral float
-///   result exports without its `.0` (`f: 4 / 2` gives `"f": 2` where `cue`
-///   prints `"f": 2.0`).
+/// - `float-arith`: `/` and float operands of `+ - *`. Quotients now export
+///   as `cue` prints them (`4 / 2` is `2.0`, rounding half away from zero
+///   at 34 digits, zeros with their exponent); products of floats are not
+///   rounded to 34 digits yet (`(3 / 193) * (3 / 193)`), and `0 * -1` is
+///   not `-0`.
 /// - `big-arith`: operands of `+ - *` of 1e15 or more. `cue` rounds results
 ///   to 34 significant digits and prints them with an exponent
 ///   (`f: 100000000000000000 * 100000000000000000` gives

@@ -64,13 +64,22 @@ pub(crate) fn decimal_div(a: &BigDecimal, b: &BigDecimal) -> Option<BigDecimal> 
     if b.is_zero() {
         return None;
     }
-    let q = (a / b).with_prec(PRECISION).normalized();
-    let ideal = a.as_bigint_and_exponent().1 - b.as_bigint_and_exponent().1;
-    let (_, scale) = q.as_bigint_and_exponent();
-    // Trailing zeros towards the ideal exponent, within the precision.
-    let room = i64::try_from(PRECISION).unwrap_or(34) - i64::try_from(q.digits()).unwrap_or(0);
-    if scale < ideal && ideal.saturating_sub(scale) <= room {
-        Some(q.with_scale(ideal))
+    if a.is_zero() {
+        // Zero keeps the ideal exponent (`0 / 1` is `0`, `0.0 / 5` is `0.0`).
+        let ideal = a.as_bigint_and_exponent().1 - b.as_bigint_and_exponent().1;
+        return Some(BigDecimal::new(0.into(), ideal.max(0)));
+    }
+    // As `cue` computes it: the quotient to 34 digits without trailing
+    // zeros, and a whole number keeps one zero after the point (`4 / 2` is
+    // `2.0`, `2000 / 2` is `1.0E+3`, `2.400 / 2.0` is `1.2`).
+    // Rounded on the magnitude, so a negative quotient rounds half away
+    // from zero as a positive one does (bigdecimal rounds towards +∞).
+    let magnitude = (a.abs() / b.abs()).with_prec(PRECISION);
+    let negative = a.is_negative() != b.is_negative() && !a.is_zero();
+    let q = if negative { -magnitude } else { magnitude }.normalized();
+    let (digits, scale) = q.as_bigint_and_exponent();
+    if scale <= 0 {
+        Some(BigDecimal::new(digits * 10, scale + 1))
     } else {
         Some(q)
     }
@@ -120,7 +129,7 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Value {
             match op {
                 BinaryOp::Add => Value::Float(add_decimals(x, y, false)),
                 BinaryOp::Sub => Value::Float(add_decimals(x, y, true)),
-                BinaryOp::Mul => Value::Float(x * y),
+                BinaryOp::Mul => Value::Float(mul_decimals(&x, &y)),
                 _ => div(a, b),
             }
         }
@@ -152,6 +161,14 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Value {
         }
         _ => invalid(o, a, b),
     }
+}
+
+/// `x * y` with the exponents added, as `cue` computes it (`1.0 * 2` is
+/// `2.0`: bigdecimal returns the other operand as it is for a factor of 1).
+fn mul_decimals(x: &BigDecimal, y: &BigDecimal) -> BigDecimal {
+    let (a, scale_a) = x.as_bigint_and_exponent();
+    let (b, scale_b) = y.as_bigint_and_exponent();
+    BigDecimal::new(a * b, scale_a + scale_b)
 }
 
 fn div(a: &Value, b: &Value) -> Value {

@@ -12,6 +12,11 @@ pub fn format_float(d: &BigDecimal) -> String {
     let neg = digits.sign() == num_bigint::Sign::Minus;
     let coeff = digits.magnitude().to_string();
     let exp = -scale;
+    if coeff == "0" && exp < 0 {
+        // cue prints a zero with fraction digits in full (`0.000`).
+        let zeros = "0".repeat(usize::try_from(-exp).unwrap_or(0));
+        return format!("{}0.{zeros}", if neg { "-" } else { "" });
+    }
     let adjusted = exp + coeff.len() as i64 - 1;
     let body = if exp <= 0 && adjusted >= -6 {
         if exp == 0 {
