@@ -369,11 +369,9 @@ impl Ty {
 const KEYS: [&str; 6] = ["a", "b", "c", "\"d-e\"", "_h", "g"];
 
 /// Whether a construct left out of the programs because Pequod diverges on
-/// it is put back: `PEQUOD_DIFF_INCLUDE=hidden,float-arith` (to check a
+/// it is put back: `PEQUOD_DIFF_INCLUDE=float-arith,big-arith` (to check a
 /// fix; `all` puts back every one).
 ///
-/// - `hidden`: hidden fields (`_f3`, `_h`). `cue export` fails when a hidden
-///   field is an error; Pequod exports the rest (`_x: 1 & 2` gives `{}`).
 /// - `float-arith`: `/` and float operands of `+ - *`. Quotients now export
 ///   as `cue` prints them (`4 / 2` is `2.0`, rounding half away from zero
 ///   at 34 digits, zeros with their exponent); products of floats are not
@@ -383,8 +381,6 @@ const KEYS: [&str; 6] = ["a", "b", "c", "\"d-e\"", "_h", "g"];
 ///   to 34 significant digits and prints them with an exponent
 ///   (`f: 100000000000000000 * 100000000000000000` gives
 ///   `1.000000000000000000000000000000000E+34`); Pequod computes exactly.
-/// - `point-bounds`: `int & >=3 & <=3`. `cue` reports an incomplete value;
-///   Pequod exports 3.
 fn included(construct: &str) -> bool {
     std::env::var("PEQUOD_DIFF_INCLUDE")
         .is_ok_and(|v| v.split(',').any(|c| c == construct || c == "all"))
@@ -399,16 +395,9 @@ fn magnitude(i: i64) -> f64 {
     i.unsigned_abs() as f64
 }
 
-fn hidden_fields() -> bool {
-    included("hidden")
-}
-
 /// The label of the `i`th field of a generated struct.
 fn key(i: usize) -> &'static str {
-    match KEYS[i % KEYS.len()] {
-        "_h" if !hidden_fields() => "h",
-        k => k,
-    }
+    KEYS[i % KEYS.len()]
 }
 
 fn quote(s: &str) -> String {
@@ -523,14 +512,7 @@ impl Renderer {
                 strict,
                 val,
             } => {
-                // A closed range of one value is an incomplete value to `cue`.
-                let width = if *width == 0 && !*strict && val.is_none() && !included("point-bounds")
-                {
-                    1
-                } else {
-                    *width
-                };
-                let hi = lo + i64::from(width);
+                let hi = lo + i64::from(*width);
                 let (gt, lt) = if *strict { (">", "<") } else { (">=", "<=") };
                 let mut s = format!("int & {gt}{lo} & {lt}{hi}");
                 if let Some(v) = val {
@@ -729,7 +711,7 @@ impl Program {
         };
         let mut body = String::new();
         for (n, (hidden, e)) in self.0.iter().enumerate() {
-            let name = if *hidden && hidden_fields() {
+            let name = if *hidden {
                 format!("_f{n}")
             } else {
                 format!("f{n}")

@@ -267,9 +267,20 @@ impl Writer<'_, '_> {
     /// The first vertex at or below `v` (through regular fields and
     /// definitions, to `depth` levels) that is a structural cycle.
     fn structural_cycle(&mut self, v: VId, depth: usize) -> Option<VId> {
+        self.first_error(v, depth, &|code| code == ErrorCode::Structural)
+    }
+
+    /// The first vertex at or below `v` (to `depth` levels, hidden fields
+    /// and definitions included) whose error `wanted` accepts.
+    fn first_error(
+        &mut self,
+        v: VId,
+        depth: usize,
+        wanted: &dyn Fn(ErrorCode) -> bool,
+    ) -> Option<VId> {
         let val = self.ev.value_of(v);
         if let Value::Bottom(e) = &val {
-            return (e.code == ErrorCode::Structural).then_some(v);
+            return wanted(e.code).then_some(v);
         }
         if depth == 0 || !matches!(val, Value::Vertex(_)) {
             return None;
@@ -278,13 +289,11 @@ impl Writer<'_, '_> {
             .ev
             .ordered_arcs(v)
             .into_iter()
-            .filter(|(l, a)| {
-                !matches!(l, Label::Hidden(_)) && self.ev.vertices[*a].arc_type != ArcType::Optional
-            })
+            .filter(|(_, a)| self.ev.vertices[*a].arc_type != ArcType::Optional)
             .map(|(_, a)| a)
             .collect();
         arcs.into_iter()
-            .find_map(|a| self.structural_cycle(a, depth - 1))
+            .find_map(|a| self.first_error(a, depth - 1, wanted))
     }
 
     fn vertex(&mut self, w: VId, level: usize) -> Result<(), ExportError> {
@@ -306,6 +315,24 @@ impl Writer<'_, '_> {
                     ErrorCode::Structural,
                     "structural cycle".into(),
                 );
+                match &mut self.errors {
+                    Some(errs) => errs.push(e),
+                    None => return Err(e),
+                }
+                continue;
+            }
+            // Hidden fields are not exported, but a conflict in one fails
+            // `cue export` all the same. (Definitions too in `cue`; here
+            // some errors in them that `cue` holds incomplete — a call of a
+            // function that is not known yet — are permanent, so they are
+            // left to the fields that use them.)
+            if matches!(l, Label::Hidden(_))
+                && let Some(c) = self.first_error(*a, 8, &|code| {
+                    matches!(code, ErrorCode::Eval | ErrorCode::User)
+                })
+                && let Value::Bottom(b) = self.ev.value_of(c)
+            {
+                let e = self.err(Some(c), "", b.code, b.msg.to_string());
                 match &mut self.errors {
                     Some(errs) => errs.push(e),
                     None => return Err(e),
