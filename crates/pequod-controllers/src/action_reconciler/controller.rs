@@ -102,11 +102,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
             write_status(
                 &ctx,
                 &reconciler,
-                "Failed",
-                None,
-                false,
-                "InvalidSpec",
-                &message,
+                Verdict {
+                    phase: "Failed",
+                    crd: None,
+                    ready: false,
+                    reason: "InvalidSpec",
+                    message: &message,
+                },
             )
             .await?;
             return Ok(Action::await_change());
@@ -126,11 +128,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
                     write_status(
                         &ctx,
                         &reconciler,
-                        "Failed",
-                        None,
-                        false,
-                        "InvalidSchema",
-                        &message,
+                        Verdict {
+                            phase: "Failed",
+                            crd: None,
+                            ready: false,
+                            reason: "InvalidSchema",
+                            message: &message,
+                        },
                     )
                     .await?;
                     return Ok(Action::await_change());
@@ -142,11 +146,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
                 write_status(
                     &ctx,
                     &reconciler,
-                    "Failed",
-                    Some(&crd_name),
-                    false,
-                    "KindTaken",
-                    &message,
+                    Verdict {
+                        phase: "Failed",
+                        crd: Some(&crd_name),
+                        ready: false,
+                        reason: "KindTaken",
+                        message: &message,
+                    },
                 )
                 .await?;
                 return Ok(Action::await_change());
@@ -167,11 +173,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
                 write_status(
                     &ctx,
                     &reconciler,
-                    "Pending",
-                    None,
-                    false,
-                    "CRDNotFound",
-                    &message,
+                    Verdict {
+                        phase: "Pending",
+                        crd: None,
+                        ready: false,
+                        reason: "CRDNotFound",
+                        message: &message,
+                    },
                 )
                 .await?;
                 return Ok(Action::requeue(Duration::from_secs(10)));
@@ -183,11 +191,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
         write_status(
             &ctx,
             &reconciler,
-            "Pending",
-            Some(&crd_name),
-            false,
-            "Waiting",
-            &message,
+            Verdict {
+                phase: "Pending",
+                crd: Some(&crd_name),
+                ready: false,
+                reason: "Waiting",
+                message: &message,
+            },
         )
         .await?;
         return Ok(Action::requeue(Duration::from_millis(500)));
@@ -202,11 +212,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
         write_status(
             &ctx,
             &reconciler,
-            "Failed",
-            Some(&crd_name),
-            false,
-            "VersionNotServed",
-            &message,
+            Verdict {
+                phase: "Failed",
+                crd: Some(&crd_name),
+                ready: false,
+                reason: "VersionNotServed",
+                message: &message,
+            },
         )
         .await?;
         return Ok(Action::requeue(Duration::from_secs(30)));
@@ -226,11 +238,13 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
     write_status(
         &ctx,
         &reconciler,
-        "Ready",
-        Some(&crd_name),
-        true,
-        "Running",
-        &message,
+        Verdict {
+            phase: "Ready",
+            crd: Some(&crd_name),
+            ready: true,
+            reason: "Running",
+            message: &message,
+        },
     )
     .await?;
     Ok(Action::await_change())
@@ -265,11 +279,13 @@ async fn let_go(
             write_status(
                 ctx,
                 reconciler,
-                "Deleting",
-                Some(&crd_name),
-                false,
-                "ObjectsRemain",
-                &message,
+                Verdict {
+                    phase: "Deleting",
+                    crd: Some(&crd_name),
+                    ready: false,
+                    reason: "ObjectsRemain",
+                    message: &message,
+                },
             )
             .await?;
             return Ok(Action::requeue(Duration::from_secs(5)));
@@ -343,15 +359,32 @@ fn start(ctx: &Context, name: &str, generation: Option<i64>, kind: ReconciledKin
     });
 }
 
+/// What a reconcile concluded, for the reconciler's status.
+struct Verdict<'a> {
+    /// `Ready`, `Pending`, `Failed` or `Deleting`.
+    phase: &'static str,
+    /// The CRD of the kind, once known.
+    crd: Option<&'a str>,
+    /// The `Ready` condition's status.
+    ready: bool,
+    /// Its reason.
+    reason: &'static str,
+    /// Its message.
+    message: &'a str,
+}
+
 async fn write_status(
     ctx: &Context,
     reconciler: &ActionReconciler,
-    phase: &str,
-    crd_name: Option<&str>,
-    ready: bool,
-    reason: &str,
-    message: &str,
+    verdict: Verdict<'_>,
 ) -> Result<(), Error> {
+    let Verdict {
+        phase,
+        crd: crd_name,
+        ready,
+        reason,
+        message,
+    } = verdict;
     let generation = reconciler.metadata.generation;
     let previous = reconciler.status.clone().unwrap_or_default();
     let status_word = if ready { "True" } else { "False" };

@@ -63,27 +63,7 @@ where
         })
         .reflect(writer)
         .applied_objects();
-    let objects: BoxStream<'static, Result<K, watcher::Error>> = if predicates.is_empty() {
-        applied.boxed()
-    } else {
-        applied
-            .predicate_filter(combine(predicates), PredicateConfig::default())
-            .boxed()
-    };
-    objects
-        .filter_map(move |result| {
-            future::ready(match result {
-                Ok(obj) if filters.iter().all(|f| f(&obj)) => {
-                    Some(ObjectRef::from_obj_with(&obj, dyntype.clone()))
-                }
-                Ok(_) => None,
-                Err(error) => {
-                    tracing::warn!(%error, "watch failed; retrying with backoff");
-                    None
-                }
-            })
-        })
-        .boxed()
+    requests(applied.boxed(), dyntype, predicates, filters)
 }
 
 /// The requests from a shared informer: its changes, through predicates and
@@ -101,8 +81,23 @@ where
     let objects = informer
         .subscribe()
         .map(|obj| Ok::<K, watcher::Error>((*obj).clone()));
-    let objects: BoxStream<'static, Result<K, watcher::Error>> = if predicates.is_empty() {
-        objects.boxed()
+    requests(objects.boxed(), dyntype, predicates, filters)
+}
+
+/// Changed objects through predicates and filters, as the references to
+/// reconcile.
+fn requests<K>(
+    objects: BoxStream<'static, Result<K, watcher::Error>>,
+    dyntype: K::DynamicType,
+    predicates: Vec<PredicateFn<K>>,
+    filters: Vec<FilterFn<K>>,
+) -> BoxStream<'static, ObjectRef<K>>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
+{
+    let objects = if predicates.is_empty() {
+        objects
     } else {
         objects
             .predicate_filter(combine(predicates), PredicateConfig::default())
@@ -114,7 +109,11 @@ where
                 Ok(obj) if filters.iter().all(|f| f(&obj)) => {
                     Some(ObjectRef::from_obj_with(&obj, dyntype.clone()))
                 }
-                _ => None,
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "watch failed; retrying with backoff");
+                    None
+                }
             })
         })
         .boxed()
