@@ -102,13 +102,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
             write_status(
                 &ctx,
                 &reconciler,
-                Verdict {
-                    phase: "Failed",
-                    crd: None,
-                    ready: false,
-                    reason: "InvalidSpec",
-                    message: &message,
-                },
+                Verdict::new("Failed", "InvalidSpec", &message),
             )
             .await?;
             return Ok(Action::await_change());
@@ -128,13 +122,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
                     write_status(
                         &ctx,
                         &reconciler,
-                        Verdict {
-                            phase: "Failed",
-                            crd: None,
-                            ready: false,
-                            reason: "InvalidSchema",
-                            message: &message,
-                        },
+                        Verdict::new("Failed", "InvalidSchema", &message),
                     )
                     .await?;
                     return Ok(Action::await_change());
@@ -146,13 +134,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
                 write_status(
                     &ctx,
                     &reconciler,
-                    Verdict {
-                        phase: "Failed",
-                        crd: Some(&crd_name),
-                        ready: false,
-                        reason: "KindTaken",
-                        message: &message,
-                    },
+                    Verdict::new("Failed", "KindTaken", &message).with_crd(&crd_name),
                 )
                 .await?;
                 return Ok(Action::await_change());
@@ -173,13 +155,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
                 write_status(
                     &ctx,
                     &reconciler,
-                    Verdict {
-                        phase: "Pending",
-                        crd: None,
-                        ready: false,
-                        reason: "CRDNotFound",
-                        message: &message,
-                    },
+                    Verdict::new("Pending", "CRDNotFound", &message),
                 )
                 .await?;
                 return Ok(Action::requeue(Duration::from_secs(10)));
@@ -191,13 +167,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
         write_status(
             &ctx,
             &reconciler,
-            Verdict {
-                phase: "Pending",
-                crd: Some(&crd_name),
-                ready: false,
-                reason: "Waiting",
-                message: &message,
-            },
+            Verdict::new("Pending", "Waiting", &message).with_crd(&crd_name),
         )
         .await?;
         return Ok(Action::requeue(Duration::from_millis(500)));
@@ -212,13 +182,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
         write_status(
             &ctx,
             &reconciler,
-            Verdict {
-                phase: "Failed",
-                crd: Some(&crd_name),
-                ready: false,
-                reason: "VersionNotServed",
-                message: &message,
-            },
+            Verdict::new("Failed", "VersionNotServed", &message).with_crd(&crd_name),
         )
         .await?;
         return Ok(Action::requeue(Duration::from_secs(30)));
@@ -238,13 +202,7 @@ async fn reconcile(reconciler: Arc<ActionReconciler>, ctx: Arc<Context>) -> Resu
     write_status(
         &ctx,
         &reconciler,
-        Verdict {
-            phase: "Ready",
-            crd: Some(&crd_name),
-            ready: true,
-            reason: "Running",
-            message: &message,
-        },
+        Verdict::new("Ready", "Running", &message).with_crd(&crd_name),
     )
     .await?;
     Ok(Action::await_change())
@@ -279,13 +237,7 @@ async fn let_go(
             write_status(
                 ctx,
                 reconciler,
-                Verdict {
-                    phase: "Deleting",
-                    crd: Some(&crd_name),
-                    ready: false,
-                    reason: "ObjectsRemain",
-                    message: &message,
-                },
+                Verdict::new("Deleting", "ObjectsRemain", &message).with_crd(&crd_name),
             )
             .await?;
             return Ok(Action::requeue(Duration::from_secs(5)));
@@ -359,18 +311,32 @@ fn start(ctx: &Context, name: &str, generation: Option<i64>, kind: ReconciledKin
     });
 }
 
-/// What a reconcile concluded, for the reconciler's status.
+/// What a reconcile concluded, for the reconciler's status: its phase
+/// (`Ready`, `Pending`, `Failed`, `Deleting`; `Ready=True` only when
+/// `Ready`), why, and the CRD once known.
 struct Verdict<'a> {
-    /// `Ready`, `Pending`, `Failed` or `Deleting`.
     phase: &'static str,
-    /// The CRD of the kind, once known.
-    crd: Option<&'a str>,
-    /// The `Ready` condition's status.
-    ready: bool,
-    /// Its reason.
     reason: &'static str,
-    /// Its message.
     message: &'a str,
+    crd: Option<&'a str>,
+}
+
+impl<'a> Verdict<'a> {
+    fn new(phase: &'static str, reason: &'static str, message: &'a str) -> Self {
+        Self {
+            phase,
+            reason,
+            message,
+            crd: None,
+        }
+    }
+
+    fn with_crd(self, crd: &'a str) -> Self {
+        Self {
+            crd: Some(crd),
+            ..self
+        }
+    }
 }
 
 async fn write_status(
@@ -380,11 +346,11 @@ async fn write_status(
 ) -> Result<(), Error> {
     let Verdict {
         phase,
-        crd: crd_name,
-        ready,
         reason,
         message,
+        crd: crd_name,
     } = verdict;
+    let ready = phase == "Ready";
     let generation = reconciler.metadata.generation;
     let previous = reconciler.status.clone().unwrap_or_default();
     let status_word = if ready { "True" } else { "False" };
