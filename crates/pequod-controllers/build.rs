@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../modules");
+    // Read at run time: `env!` would bake in the path of whichever checkout
+    // first built this script, and a shared target dir reuses it.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let root = Path::new(&manifest).join("../../modules");
     println!("cargo::rerun-if-changed={}", root.display());
     let mut table = String::from("&[\n");
     let mut transforms = String::from("&[\n");

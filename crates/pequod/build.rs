@@ -6,7 +6,9 @@ use std::process::Command;
 
 fn main() {
     println!("cargo::rerun-if-env-changed=PEQUOD_GIT_COMMIT");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // At run time, not `env!`: a shared target dir reuses this script across checkouts.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let root = Path::new(&manifest).join("../..");
     let git_dir = root.join(".git");
     // Rebuild when HEAD moves: HEAD itself names the branch, the branch ref
     // (loose or packed) names the commit.

@@ -186,12 +186,16 @@ async fn action_reconcilers_drive_objects_through_their_lifecycle(backend: Backe
         text.contains("\"storageGb\":500").then_some(())
     })
     .await;
-    assert!(
+    // The record is written when the attempt ends, just after the action
+    // rewrote the file.
+    eventually("a resync in the history", TIMEOUT, || async {
         history()
             .await
             .iter()
             .any(|r| r.spec.trigger == Trigger::Resync)
-    );
+            .then_some(())
+    })
+    .await;
 
     // A failing action: Failed and Degraded, retried with backoff.
     let patch = |storage: i64| json!({"spec": {"storageGb": storage}});

@@ -190,8 +190,9 @@ async fn reconcile(cached: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Acti
             )
         }
     };
-    write_status(&ctx, &api, &object, &next_status).await?;
+    // History first: whoever sees the status can find the attempt behind it.
     keep_history(&ctx, &object, &attempt).await;
+    write_status(&ctx, &api, &object, &next_status).await?;
     Ok(action)
 }
 
@@ -227,9 +228,9 @@ async fn destroy(
         if let Err(error) = result {
             let message = format!("destroy failed: {error}");
             let failed = lifecycle::deleting(&deleting, generation, Some(&message), ended);
+            keep_history(ctx, object, &attempt).await;
             write_status(ctx, api, object, &failed).await?;
             publish(ctx, object, EventType::Warning, "DestroyFailed", &message).await;
-            keep_history(ctx, object, &attempt).await;
             return Ok(Action::requeue(ctx.kind.settings.backoff(failed.failures)));
         }
         publish(
