@@ -316,8 +316,11 @@ impl<'a> Instance<'a> {
         Some(Node(cur))
     }
 
-    /// The undefaulted value at a node, or the first error among it and its
-    /// descendants (to `depth` levels) if `deep`.
+    /// The error of the value at a node, as `cue`'s `Value.Err` reports
+    /// it: its own error, or else the first permanent (not incomplete)
+    /// error among its descendants, which `cue` records in every ancestor
+    /// as a child error. With `deep`, the first error of any kind among
+    /// the descendants.
     pub fn error_at(&mut self, n: Node, deep: bool) -> Option<crate::value::Error> {
         let v = self.ev.value_of(n.0);
         if let Value::Bottom(e) = v {
@@ -326,8 +329,42 @@ impl<'a> Instance<'a> {
         if let Some(p) = self.ev.vertices[n.0].pending.clone() {
             return Some((*p).clone());
         }
-        if deep && let Some(Value::Bottom(e)) = self.ev.deep_error(n.0, 20) {
-            return Some((*e).clone());
+        let mut seen = std::collections::HashSet::new();
+        self.child_error(n.0, deep, 20, &mut seen)
+    }
+
+    /// The first error among the descendants of `v` (to `depth` levels):
+    /// a permanent one, or any if `any`. Optional fields are not there.
+    fn child_error(
+        &mut self,
+        v: VId,
+        any: bool,
+        depth: usize,
+        seen: &mut std::collections::HashSet<VId>,
+    ) -> Option<crate::value::Error> {
+        if depth == 0 || !seen.insert(v) || self.ev.exhausted() {
+            return None;
+        }
+        let arcs: Vec<_> = self.ev.vertices[v].arcs.values().copied().collect();
+        for a in arcs {
+            if self.ev.vertices[a].arc_type == ArcType::Optional {
+                continue;
+            }
+            let val = self.ev.value_of(a);
+            let own = match val {
+                Value::Bottom(e) => Some(e),
+                _ => self.ev.vertices[a].pending.clone(),
+            };
+            if let Some(e) = own {
+                // Incomplete values and reference cycles may still resolve.
+                if any || !matches!(e.code, ErrorCode::Incomplete | ErrorCode::Cycle) {
+                    return Some((*e).clone());
+                }
+                continue;
+            }
+            if let Some(e) = self.child_error(a, any, depth - 1, seen) {
+                return Some(e);
+            }
         }
         None
     }

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use super::{Args, arg_err, unknown};
 use crate::eval::Label;
-use crate::value::{ErrorCode, Value};
+use crate::value::{ErrorCode, Kind, Value};
 
 fn sum(a: &Args<'_, '_>, items: &[Value]) -> Result<Value, Value> {
     let mut acc = Value::int(0);
@@ -97,11 +97,11 @@ pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
             a.ev.make_list(out)
         }
         "Sum" => {
-            let l = a.concrete_list(0)?;
+            let l = a.concrete_list_of(0, Some((Kind::NUMBER, "number")))?;
             sum(a, &l)?
         }
         "Avg" => {
-            let l = a.concrete_list(0)?;
+            let l = a.concrete_list_of(0, Some((Kind::NUMBER, "number")))?;
             if l.is_empty() {
                 return Err(arg_err(&a.name, "empty list"));
             }
@@ -109,7 +109,7 @@ pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
             crate::eval::binary_op(crate::ast::BinaryOp::Div, &s, &Value::int(l.len() as i64))
         }
         "Max" | "Min" => {
-            let l = a.concrete_list(0)?;
+            let l = a.concrete_list_of(0, Some((Kind::NUMBER, "number")))?;
             let mut best: Option<Value> = None;
             for v in l {
                 if !matches!(v, Value::Int(_) | Value::Float(_)) {

@@ -33,7 +33,7 @@ use num_bigint::BigInt;
 use regex::Regex;
 
 use crate::eval::{Evaluator, Label};
-use crate::value::{Disjunct, ErrorCode, VId, Value};
+use crate::value::{Disjunct, ErrorCode, Kind, VId, Value};
 
 thread_local! {
     static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
@@ -153,7 +153,12 @@ impl Args<'_, '_> {
         let v = self.ev.default_of(v);
         match v {
             Value::Bottom(_) => Err(v),
-            Value::Vertex(_) => Ok(v),
+            // A struct or list that is not complete yet (a comprehension
+            // over what is not known) is not known yet either.
+            Value::Vertex(w) => match self.ev.vertices[w].pending.clone() {
+                Some(e) => Err(Value::Bottom(e)),
+                None => Ok(v),
+            },
             v if v.is_concrete_scalar() => Ok(v),
             v => Err(Value::err(
                 ErrorCode::Incomplete,
@@ -162,15 +167,30 @@ impl Args<'_, '_> {
         }
     }
 
+    /// Argument `i`, which must become a `want` (`name`): a value that
+    /// never can is an error now, not an incomplete one.
+    fn typed(&mut self, i: usize, want: Kind, name: &str) -> Result<Value, Value> {
+        let v = self.vals.get(i).cloned().unwrap_or(Value::Top);
+        let v = self.ev.default_of(v);
+        if !v.is_bottom()
+            && !v.is_concrete_scalar()
+            && !matches!(v, Value::Vertex(_))
+            && !v.scalar_kind().overlaps(want)
+        {
+            return Err(self.type_err(i, &v, name));
+        }
+        self.get(i)
+    }
+
     pub(crate) fn string(&mut self, i: usize) -> Result<String, Value> {
-        match self.get(i)? {
+        match self.typed(i, Kind::STRING, "string")? {
             Value::String(s) => Ok(s.to_string()),
             v => Err(self.type_err(i, &v, "string")),
         }
     }
 
     pub(crate) fn int(&mut self, i: usize) -> Result<BigInt, Value> {
-        match self.get(i)? {
+        match self.typed(i, Kind::INT, "int")? {
             Value::Int(n) => Ok(n),
             v => Err(self.type_err(i, &v, "int")),
         }
@@ -200,7 +220,7 @@ impl Args<'_, '_> {
 
     /// A bytes argument (a string is taken as its UTF-8 bytes).
     pub(crate) fn bytes(&mut self, i: usize) -> Result<Vec<u8>, Value> {
-        match self.get(i)? {
+        match self.typed(i, Kind::STRING | Kind::BYTES, "(string|bytes)")? {
             Value::Bytes(b) => Ok(b.to_vec()),
             Value::String(s) => Ok(s.as_bytes().to_vec()),
             v => Err(self.type_err(i, &v, "(string|bytes)")),
@@ -218,7 +238,7 @@ impl Args<'_, '_> {
     }
 
     pub(crate) fn number(&mut self, i: usize) -> Result<Value, Value> {
-        match self.get(i)? {
+        match self.typed(i, Kind::NUMBER, "number")? {
             v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
             v => Err(self.type_err(i, &v, "number")),
         }
@@ -244,10 +264,34 @@ impl Args<'_, '_> {
 
     /// The concrete (default-resolved) elements of a list argument.
     pub(crate) fn concrete_list(&mut self, i: usize) -> Result<Vec<Value>, Value> {
+        self.concrete_list_of(i, None)
+    }
+
+    /// The concrete elements of a list argument whose elements must
+    /// become `want` (kind and name): an element that never can is an
+    /// error now, not an incomplete one.
+    pub(crate) fn concrete_list_of(
+        &mut self,
+        i: usize,
+        want: Option<(Kind, &str)>,
+    ) -> Result<Vec<Value>, Value> {
         let items = self.list(i)?;
         let mut out = Vec::with_capacity(items.len());
-        for v in items {
+        for (n, v) in items.into_iter().enumerate() {
             let v = self.ev.default_of(v);
+            if let Some((kind, name)) = want
+                && !v.is_bottom()
+                && !matches!(v, Value::Vertex(_))
+                && !v.scalar_kind().overlaps(kind)
+            {
+                let k = v.scalar_kind();
+                return Err(arg_err(
+                    &self.name,
+                    format!(
+                        "invalid list element {n} in argument {i} to call: cannot use value {v} ({k}) as {name}"
+                    ),
+                ));
+            }
             match v {
                 Value::Bottom(_) => return Err(v),
                 Value::Vertex(_) => out.push(v),
@@ -264,7 +308,7 @@ impl Args<'_, '_> {
     }
 
     pub(crate) fn strings(&mut self, i: usize) -> Result<Vec<String>, Value> {
-        let items = self.concrete_list(i)?;
+        let items = self.concrete_list_of(i, Some((Kind::STRING, "string")))?;
         items
             .into_iter()
             .map(|v| match v {
@@ -366,6 +410,20 @@ fn validator_arity(name: &str) -> Option<usize> {
     })
 }
 
+/// Whether the count `k` satisfies `n` of `matchN`: a number, bound,
+/// validator or disjunction of them.
+fn count_accepted(ev: &mut Evaluator<'_>, n: &Value, k: i64) -> bool {
+    match n {
+        Value::Validator(f) => {
+            let mut args = vec![Value::int(k)];
+            args.extend(f.1.iter().cloned());
+            matches!(call(ev, &f.0, args), Value::Bool(true))
+        }
+        Value::Disjunction(d) => d.iter().any(|x| count_accepted(ev, &x.value, k)),
+        n => !crate::eval::unify_scalar(n, &Value::int(k)).is_bottom(),
+    }
+}
+
 /// Calls builtin `name` with evaluated arguments.
 pub(crate) fn call(ev: &mut Evaluator<'_>, name: &str, vals: Vec<Value>) -> Value {
     if let Some(n) = validator_arity(name)
@@ -431,7 +489,11 @@ fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
         "or" => {
             let items = a.list(0)?;
             if items.is_empty() {
-                return Ok(Value::err(ErrorCode::Eval, "empty list in call to or"));
+                // As `cue`: an empty disjunction of nothing yet, incomplete.
+                return Ok(Value::err(
+                    ErrorCode::Incomplete,
+                    "empty list in call to or",
+                ));
             }
             let mut ds: Vec<Disjunct> = Vec::new();
             for v in items {
@@ -459,22 +521,38 @@ fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
             let val = a.vals.first().cloned().unwrap_or(Value::Top);
             let n = a.vals.get(1).cloned().unwrap_or(Value::Top);
             let schemas = a.list(2)?;
+            let val = a.ev.with_defaults(&val);
             let mut count = 0i64;
+            // Schemas that the value may still satisfy (a required field
+            // not yet there): a failing count that they could make up is
+            // only incomplete.
+            let mut undecided = 0i64;
             for s in schemas {
                 let w = a.ev.unify_copy(&val, s);
-                let ok = match a.ev.deep_error(w, 20) {
-                    None => true,
-                    Some(e) => e
-                        .as_error()
-                        .is_some_and(|e| e.code == ErrorCode::Incomplete),
-                };
-                if ok {
-                    count += 1;
+                match a.ev.deep_error(w, 20) {
+                    None if a.ev.missing_required(w, 20) => undecided += 1,
+                    None => count += 1,
+                    Some(e)
+                        if e.as_error()
+                            .is_some_and(|e| e.code == ErrorCode::Incomplete) =>
+                    {
+                        undecided += 1;
+                    }
+                    Some(_) => {}
                 }
             }
             let n = a.ev.default_of(n);
-            let r = crate::eval::unify_scalar(&n, &Value::int(count));
-            Ok(Value::Bool(!r.is_bottom()))
+            let mut accepts = |k: i64| count_accepted(a.ev, &n, k);
+            let ok = accepts(count);
+            if !ok && (count + 1..=count + undecided).any(&mut accepts) {
+                return Ok(Value::err(
+                    ErrorCode::Incomplete,
+                    format!(
+                        "invalid value (does not satisfy matchN): {count} matched, expected {n}"
+                    ),
+                ));
+            }
+            Ok(Value::Bool(ok))
         }
         "matchIf" => {
             let val = a.vals.first().cloned().unwrap_or(Value::Top);

@@ -40,6 +40,9 @@ pub(crate) struct Group {
     pub(crate) own: bool,
     /// The number of groups above it.
     pub(crate) depth: u32,
+    /// Whether it holds one embedded unification (see
+    /// [`Evaluator::new_and_group`]).
+    pub(crate) and_unit: bool,
 }
 
 impl Group {
@@ -50,6 +53,7 @@ impl Group {
         embed: false,
         own: false,
         depth: 0,
+        and_unit: false,
     };
 }
 
@@ -111,8 +115,23 @@ impl Evaluator<'_> {
             embed,
             own: false,
             depth: p.depth + 1,
+            and_unit: false,
         });
         u32::try_from(self.groups.len() - 1).unwrap_or(0)
+    }
+
+    /// A new group below `parent` for one embedded unification
+    /// (`{#A & {b: 1}}`): a closed value in it allows what it declares
+    /// and what the embedding literal allows outside the unification,
+    /// not what the other operands of the unification declare.
+    pub(crate) fn new_and_group(&mut self, parent: u32) -> u32 {
+        let g = self.new_group(GroupKind::None, parent);
+        if g != parent
+            && let Some(x) = self.groups.get_mut(g as usize)
+        {
+            x.and_unit = true;
+        }
+        g
     }
 
     /// A new group that a definition or `close()` makes for its own
@@ -206,10 +225,12 @@ impl Evaluator<'_> {
         if facts.fields.len() + facts.aliases.len() + facts.seen.len() > MAX_FACTS {
             return Vec::new();
         }
-        let mut scopes: Vec<u32> = Vec::new();
+        // Each closing group is checked as the scope it was embedded in
+        // (`c`), less the embedded unification it is part of (`exclude`),
+        // whose other operands do not count; its own declarations do.
+        let mut scopes: Vec<(u32, Option<u32>, u32)> = Vec::new();
         for &g in &facts.seen {
-            let kind = self.group(g).kind;
-            if !matches!(kind, GroupKind::Def | GroupKind::Close)
+            if !matches!(self.group(g).kind, GroupKind::Def | GroupKind::Close)
                 || !facts
                     .structs
                     .iter()
@@ -218,18 +239,35 @@ impl Evaluator<'_> {
                 continue;
             }
             let mut c = g;
+            let mut exclude = None;
+            // The operand of the unification that `g` is part of.
+            let mut operand = g;
             let mut steps = 0;
             while self.group(c).embed && steps < 10_000 {
-                c = self.group(c).parent;
+                let up = self.group(c).parent;
+                if exclude.is_none() && self.group(up).and_unit {
+                    exclude = Some(up);
+                    operand = c;
+                }
+                c = up;
                 steps += 1;
             }
-            if !scopes.contains(&c) {
-                scopes.push(c);
+            let key = match exclude {
+                Some(_) => (c, exclude, operand),
+                None => (c, None, c),
+            };
+            if !scopes.contains(&key) {
+                scopes.push(key);
             }
         }
         let mut out = Vec::new();
-        for c in scopes {
-            if facts.open.iter().any(|&g| self.within_facts(facts, g, c)) {
+        for (c, exclude, own) in scopes {
+            let inside = |ev: &Self, x: u32| {
+                ev.within_facts(facts, x, own)
+                    || (ev.within_facts(facts, x, c)
+                        && exclude.is_none_or(|e| !ev.within_facts(facts, x, e)))
+            };
+            if facts.open.iter().any(|&g| inside(self, g)) {
                 continue;
             }
             for label in labels {
@@ -240,7 +278,7 @@ impl Evaluator<'_> {
                 let declared = facts
                     .fields
                     .iter()
-                    .any(|(g, l)| l == label && self.within_facts(facts, *g, c));
+                    .any(|(g, l)| l == label && inside(self, *g));
                 if declared {
                     continue;
                 }
@@ -249,7 +287,7 @@ impl Evaluator<'_> {
                 let patterns: Vec<Value> = facts
                     .patterns
                     .iter()
-                    .filter(|(g, _)| self.within_facts(facts, *g, c))
+                    .filter(|(g, _)| inside(self, *g))
                     .map(|(_, p)| p.clone())
                     .collect();
                 if patterns.iter().any(|p| self.matches_pattern(p, &lv)) {

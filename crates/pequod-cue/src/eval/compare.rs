@@ -5,7 +5,8 @@ use super::{ArcType, Evaluator, Label};
 use crate::value::{Kind, VId, Value};
 
 impl Evaluator<'_> {
-    /// Whether a value is concrete (recursively for structs and lists).
+    /// Whether a value is concrete (recursively for structs and lists); a
+    /// required field not yet present is not.
     pub(crate) fn is_concrete(&mut self, v: &Value) -> bool {
         match v {
             Value::Vertex(w) => {
@@ -21,6 +22,9 @@ impl Evaluator<'_> {
                         || self.vertices[a].arc_type == ArcType::Optional
                     {
                         return true;
+                    }
+                    if self.vertices[a].arc_type == ArcType::Required {
+                        return false;
                     }
                     let av = self.value_of(a);
                     let av = self.default_of(av);

@@ -4,7 +4,7 @@
 use super::expr::label_value;
 use super::{EnvId, Evaluator, Frame};
 use crate::ast;
-use crate::value::{ErrorCode, Value};
+use crate::value::{ErrorCode, Kind, Value};
 
 impl<'a> Evaluator<'a> {
     /// Runs a comprehension: the bodies it yields with their environments,
@@ -90,9 +90,13 @@ impl<'a> Evaluator<'a> {
             }
         }
         walk_decls(decls, &mut exprs);
+        // Only a value that is not there (yet) skips the body: a real
+        // error stays, in the field that refers to it.
         for x in exprs {
             let v = self.eval_expr(x, env);
-            if v.is_bottom() {
+            if v.as_error()
+                .is_some_and(|e| e.code == ErrorCode::Incomplete)
+            {
                 return false;
             }
         }
@@ -122,6 +126,16 @@ impl<'a> Evaluator<'a> {
                     Value::Vertex(w) => w,
                     Value::Bottom(_) => return Err(src),
                     v if v.is_concrete_scalar() => {
+                        return Err(Value::err(
+                            ErrorCode::Eval,
+                            format!(
+                                "cannot range over {v} (found {}, want list or struct)",
+                                v.scalar_kind()
+                            ),
+                        ));
+                    }
+                    // A value that can never become a list or struct.
+                    v if !v.scalar_kind().overlaps(Kind::LIST | Kind::STRUCT) => {
                         return Err(Value::err(
                             ErrorCode::Eval,
                             format!(
@@ -178,6 +192,14 @@ impl<'a> Evaluator<'a> {
                             format!("cannot use {d} as type bool"),
                         ))
                     }
+                    // A value that can never become a bool (`int`).
+                    v if !v.scalar_kind().overlaps(Kind::BOOL) => {
+                        let k = v.scalar_kind();
+                        Err(Value::err(
+                            ErrorCode::Eval,
+                            format!("cannot use {v} (type {k}) as type bool"),
+                        ))
+                    }
                     v => Err(Value::err(
                         ErrorCode::Incomplete,
                         format!("non-concrete value {v} in if clause"),
@@ -201,7 +223,10 @@ impl<'a> Evaluator<'a> {
                 ..
             } => {
                 let v = self.eval_expr(expr, env);
-                if v.is_bottom() {
+                // As in a `try` body, only a missing value skips.
+                if v.as_error()
+                    .is_some_and(|e| e.code == ErrorCode::Incomplete)
+                {
                     return Ok(());
                 }
                 let e2 = self.new_env(

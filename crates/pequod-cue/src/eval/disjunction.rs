@@ -173,6 +173,36 @@ impl<'a> Evaluator<'a> {
         w
     }
 
+    /// A copy of struct `val` whose fields take their defaults, as a
+    /// validator sees a value (`{a: *3 | int}` is `{a: 3}` to it).
+    pub(crate) fn with_defaults(&mut self, val: &Value) -> Value {
+        let Value::Vertex(x) = val else {
+            return self.default_of(val.clone());
+        };
+        let x = *x;
+        self.eval_vertex(x);
+        let vx = &self.vertices[x];
+        if !vx.is_struct || vx.is_list || !matches!(vx.value, Value::Top) {
+            return val.clone();
+        }
+        let arcs: Vec<(Label, VId)> = vx.arcs.iter().map(|(l, a)| (l.clone(), *a)).collect();
+        let w = self.new_vertex(None, None);
+        for (l, a) in arcs {
+            let av = self.value_of(a);
+            let av = self.default_of(av);
+            let n = self.arc_or_new(w, l);
+            self.add_value(n, av);
+            let ax = &self.vertices[a];
+            let (allowed, arc_type) = (ax.allowed, ax.arc_type);
+            let nx = &mut self.vertices[n];
+            nx.allowed = allowed;
+            nx.arc_type = arc_type;
+        }
+        self.vertices[w].is_struct = true;
+        self.add_value(w, Value::Top);
+        Value::Vertex(w)
+    }
+
     /// Gives `w` fresh, unevaluated copies of the arcs of `v`.
     pub(crate) fn copy_arcs(&mut self, v: VId, w: VId) {
         let vx = &self.vertices[v];
@@ -205,11 +235,27 @@ impl<'a> Evaluator<'a> {
         vx.is_list = wx.is_list;
         vx.arcs = wx.arcs;
         vx.closed = wx.closed;
+        vx.open_list = wx.open_list;
         vx.pending = wx.pending;
         if wx.schema.is_some() {
             vx.schema = wx.schema;
         }
         vx.export_order = wx.export_order;
+    }
+
+    /// Whether `v` or a regular arc of it (to `depth`) has a required
+    /// field that is not there yet.
+    pub(crate) fn missing_required(&mut self, v: VId, depth: usize) -> bool {
+        if depth == 0 {
+            return false;
+        }
+        self.eval_vertex(v);
+        let arcs: Vec<VId> = self.vertices[v].arcs.values().copied().collect();
+        arcs.into_iter().any(|a| match self.vertices[a].arc_type {
+            ArcType::Required => true,
+            ArcType::Optional => false,
+            ArcType::Regular => self.missing_required(a, depth - 1),
+        })
     }
 
     /// The first permanent error in `v` or its regular arcs (to `depth`).

@@ -29,7 +29,7 @@ fn predeclared(name: &str) -> Option<Value> {
         "len" | "close" | "and" | "or" | "div" | "mod" | "quo" | "rem" | "error" | "matchN"
         | "matchIf" => Value::Builtin(Rc::from(name)),
         "__no_sharing" => Value::Top,
-        _ => return None,
+        _ => return lit::derived_type(name),
     })
 }
 
@@ -174,6 +174,28 @@ impl<'a> Evaluator<'a> {
         v
     }
 
+    /// Whether `name` refers to a declaration in scope (not to a
+    /// predeclared identifier).
+    pub(crate) fn is_declared(&mut self, name: &str, env: Option<EnvId>) -> bool {
+        self.resolve(name, env).is_some()
+    }
+
+    /// The value of a field referred to by name: an optional or required
+    /// field is not there (yet), so referring to it is incomplete, whatever
+    /// its value (`a?: 1, b: a`), unless that value is an error.
+    fn ref_field(&mut self, a: VId, name: &str) -> Value {
+        let msg = match self.vertices[a].arc_type {
+            ArcType::Regular => return self.ref_value(a),
+            ArcType::Optional => "cannot reference optional field",
+            ArcType::Required => "required field missing",
+        };
+        let v = self.ref_value(a);
+        if v.is_bottom() {
+            return v;
+        }
+        Value::err(ErrorCode::Incomplete, format!("{msg}: {name}"))
+    }
+
     /// Evaluates the expression conjuncts of a vertex that is in the middle
     /// of its own evaluation (a reference cycle), hoping for a concrete
     /// value; a cycle error otherwise.
@@ -204,19 +226,7 @@ impl<'a> Evaluator<'a> {
             return Value::Top;
         }
         match self.resolve(&i.name, env) {
-            Some(Resolved::Arc(a)) => {
-                if self.vertices[a].arc_type == ArcType::Optional {
-                    let v = self.ref_value(a);
-                    if v.is_concrete_scalar() || v.is_bottom() {
-                        return v;
-                    }
-                    return Value::err(
-                        ErrorCode::Incomplete,
-                        format!("cannot reference optional field: {}", i.name),
-                    );
-                }
-                self.ref_value(a)
-            }
+            Some(Resolved::Arc(a)) => self.ref_field(a, &i.name),
             Some(Resolved::Value(Value::Vertex(w))) => self.ref_value(w),
             Some(Resolved::Value(v)) => v,
             Some(Resolved::Let(expr, lenv, key)) => {
@@ -278,26 +288,20 @@ impl<'a> Evaluator<'a> {
                     return self.vertices[w].value.clone();
                 }
                 match self.vertices[w].arcs.get(label).copied() {
-                    Some(a) => {
-                        if self.vertices[a].arc_type == ArcType::Optional {
-                            let v = self.ref_value(a);
-                            if v.is_concrete_scalar() || v.is_bottom() {
-                                return v;
-                            }
-                            return Value::err(
-                                ErrorCode::Incomplete,
-                                format!("cannot reference optional field: {label}"),
-                            );
-                        }
-                        self.ref_value(a)
-                    }
+                    Some(a) => self.ref_field(a, &label.to_string()),
                     None => {
                         if let Label::Index(i) = label
                             && self.vertices[w].is_list
                         {
                             let n = self.vertices[w].arcs.len();
+                            // An open list may still grow that far.
+                            let code = if self.vertices[w].open_list {
+                                ErrorCode::Incomplete
+                            } else {
+                                ErrorCode::Eval
+                            };
                             return Value::err(
-                                ErrorCode::Eval,
+                                code,
                                 format!("index out of range [{i}] with length {n}"),
                             );
                         }
@@ -424,6 +428,9 @@ impl<'a> Evaluator<'a> {
             }
             ast::Expr::Slice(..) => Value::err(ErrorCode::Eval, "slices are not supported"),
             ast::Expr::Call(f, args, _) => {
+                if let Some(v) = self.closing_call(f, args, env) {
+                    return v;
+                }
                 let fv = match self.eval_expr(f, env) {
                     Value::Validator(v) if v.1.is_empty() => Value::Builtin(v.0.clone()),
                     fv => fv,
@@ -431,6 +438,13 @@ impl<'a> Evaluator<'a> {
                 let Value::Builtin(name) = fv else {
                     if fv.is_bottom() {
                         return fv;
+                    }
+                    // A value that may still become a function (`_`).
+                    if fv.scalar_kind().overlaps(Kind::FUNC) && !matches!(fv, Value::Vertex(_)) {
+                        return Value::err(
+                            ErrorCode::Incomplete,
+                            format!("cannot call non-concrete value {fv}"),
+                        );
                     }
                     return Value::err(ErrorCode::Eval, format!("cannot call non-function {fv}"));
                 };
@@ -461,6 +475,18 @@ impl<'a> Evaluator<'a> {
                 let v = self.default_of(v);
                 match bound {
                     Some(b) => make_bound(b, v),
+                    // `==x` is `x` once it is concrete; until then it is
+                    // not known what it equals.
+                    None if matches!(
+                        v,
+                        Value::Top | Value::Constraint(_) | Value::Validator(_)
+                    ) =>
+                    {
+                        Value::err(
+                            ErrorCode::Incomplete,
+                            format!("non-concrete value {v} for bound =="),
+                        )
+                    }
                     None => v,
                 }
             }
@@ -624,6 +650,9 @@ impl<'a> Evaluator<'a> {
     /// Evaluates an interpolated string.
     pub(crate) fn interpolate(&mut self, i: &'a ast::Interpolation, env: Option<EnvId>) -> Value {
         let mut buf: Vec<u8> = Vec::new();
+        // A part not known yet makes the result incomplete, unless a later
+        // part is wrong for good.
+        let mut incomplete: Option<Value> = None;
         for part in &i.parts {
             match part {
                 ast::InterpPart::Text(t) => buf.extend_from_slice(t),
@@ -636,6 +665,11 @@ impl<'a> Evaluator<'a> {
                         Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
                             buf.extend_from_slice(v.to_string().as_bytes())
                         }
+                        Value::Bottom(e)
+                            if matches!(e.code, ErrorCode::Incomplete | ErrorCode::Cycle) =>
+                        {
+                            incomplete.get_or_insert(v);
+                        }
                         Value::Bottom(_) => return v,
                         Value::Null | Value::Vertex(_) | Value::Builtin(_) => {
                             return Value::err(
@@ -647,14 +681,19 @@ impl<'a> Evaluator<'a> {
                             );
                         }
                         _ => {
-                            return Value::err(
-                                ErrorCode::Incomplete,
-                                format!("invalid interpolation: non-concrete value {v}"),
-                            );
+                            incomplete.get_or_insert_with(|| {
+                                Value::err(
+                                    ErrorCode::Incomplete,
+                                    format!("invalid interpolation: non-concrete value {v}"),
+                                )
+                            });
                         }
                     }
                 }
             }
+        }
+        if let Some(e) = incomplete {
+            return e;
         }
         if i.is_bytes {
             Value::Bytes(Rc::from(buf))

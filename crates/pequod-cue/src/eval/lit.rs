@@ -1,5 +1,6 @@
-//! Decoding of number literals.
+//! Decoding of number literals, and the predeclared number types.
 
+use std::rc::Rc;
 use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
@@ -7,7 +8,7 @@ use num_bigint::BigInt;
 use num_traits::Num;
 
 use crate::ast::{NumberKind, NumberLit};
-use crate::value::{ErrorCode, Value};
+use crate::value::{BoundOp, Constraint, ErrorCode, Kind, Value};
 
 fn multiplier(m: &str) -> Option<BigInt> {
     let (base, exp): (u32, u32) = match m {
@@ -64,6 +65,60 @@ pub(crate) fn number(n: &NumberLit) -> Value {
             Err(_) => bad(),
         },
     }
+}
+
+/// The predeclared derived types of the spec (`uint8` is
+/// `int & >=0 & <=255`, `float32` a range of numbers).
+pub(crate) fn derived_type(name: &str) -> Option<Value> {
+    let (kinds, lo, hi): (Kind, &str, Option<&str>) = match name {
+        "uint" => (Kind::INT, "0", None),
+        "uint8" => (Kind::INT, "0", Some("255")),
+        "uint16" => (Kind::INT, "0", Some("65535")),
+        "uint32" => (Kind::INT, "0", Some("4294967295")),
+        "uint64" => (Kind::INT, "0", Some("18446744073709551615")),
+        "uint128" => (
+            Kind::INT,
+            "0",
+            Some("340282366920938463463374607431768211455"),
+        ),
+        "rune" => (Kind::INT, "0", Some("1114111")),
+        "int8" => (Kind::INT, "-128", Some("127")),
+        "int16" => (Kind::INT, "-32768", Some("32767")),
+        "int32" => (Kind::INT, "-2147483648", Some("2147483647")),
+        "int64" => (
+            Kind::INT,
+            "-9223372036854775808",
+            Some("9223372036854775807"),
+        ),
+        "int128" => (
+            Kind::INT,
+            "-170141183460469231731687303715884105728",
+            Some("170141183460469231731687303715884105727"),
+        ),
+        "float32" => (
+            Kind::NUMBER,
+            "-3.40282346638528859811704183484516925440e+38",
+            Some("3.40282346638528859811704183484516925440e+38"),
+        ),
+        "float64" => (
+            Kind::NUMBER,
+            "-1.797693134862315708145274237317043567981e+308",
+            Some("1.797693134862315708145274237317043567981e+308"),
+        ),
+        _ => return None,
+    };
+    let num = |s: &str| -> Option<Value> {
+        if kinds == Kind::INT {
+            s.parse().ok().map(Value::Int)
+        } else {
+            s.parse().ok().map(Value::Float)
+        }
+    };
+    let mut bounds = vec![(BoundOp::Ge, num(lo)?)];
+    if let Some(hi) = hi {
+        bounds.push((BoundOp::Le, num(hi)?));
+    }
+    Some(Value::Constraint(Rc::new(Constraint { kinds, bounds })))
 }
 
 #[cfg(test)]

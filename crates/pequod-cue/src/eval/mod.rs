@@ -16,6 +16,7 @@ mod label;
 pub(crate) mod lit;
 mod ops;
 mod position;
+mod reclose;
 mod unify;
 mod vertex;
 
@@ -132,6 +133,9 @@ pub(crate) struct Vertex<'a> {
     pub(crate) arc_type: ArcType,
     /// Whether a definition or `close()` closed this struct.
     pub(crate) closed: bool,
+    /// Whether this list is open (`[1, ...]`): an index past its end may
+    /// still be defined.
+    pub(crate) open_list: bool,
     /// Whether the field is allowed by a closed struct literal.
     pub(crate) allowed: bool,
     /// An error from a comprehension or pattern that makes it incomplete.
@@ -187,6 +191,7 @@ impl Vertex<'_> {
             arcs: IndexMap::new(),
             arc_type: ArcType::Regular,
             closed: false,
+            open_list: false,
             allowed: false,
             pending: None,
             depth,
@@ -231,6 +236,8 @@ pub struct Evaluator<'a> {
     stack_base: usize,
     /// Closedness groups (index 0 is no group).
     pub(crate) groups: Vec<closedness::Group>,
+    /// The declarations of the literals passed to `__reclose`.
+    pub(crate) reclosed: Vec<*const ast::Decl>,
     deadline: Option<std::time::Instant>,
 }
 
@@ -250,6 +257,7 @@ impl<'a> Evaluator<'a> {
             imports: None,
             package_roots: HashMap::new(),
             groups: vec![closedness::Group::NONE],
+            reclosed: Vec::new(),
             stack_base: 0,
             deadline: None,
         }

@@ -312,6 +312,18 @@ pub(crate) fn unary(op: UnaryOp, v: &Value) -> Value {
         UnaryOp::Pos => "+",
         _ => "!",
     };
+    // A value that can never be an operand of the operator is an error
+    // now, not an incomplete one (`!int`).
+    let expected = match op {
+        UnaryOp::Not => Kind::BOOL,
+        _ => Kind::NUMBER,
+    };
+    if !v.is_bottom() && !v.is_concrete_scalar() && !v.scalar_kind().overlaps(expected) {
+        return Value::err(
+            ErrorCode::Eval,
+            format!("invalid operand {v} ('{name}' requires concrete value)"),
+        );
+    }
     if let Some(e) = non_concrete(name, v) {
         return e;
     }

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, RoundingMode};
 
 use crate::value::{BoundOp, Constraint, ErrorCode, Kind, Value};
 
@@ -215,20 +215,23 @@ fn merge(a: &Constraint, b: &Constraint, av: &Value, bv: &Value) -> Value {
         if ord == Ordering::Greater || (ord == Ordering::Equal && !inclusive) {
             return conflict(av, bv);
         }
+        // An int between the bounds (`int & >=1.1 & <=1.3` has none).
         if kinds == Kind::INT
-            && let (Value::Int(l), Value::Int(h)) = (lo_v, hi_v)
+            && let (Some(l), Some(h)) = (to_decimal(lo_v), to_decimal(hi_v))
         {
-            let l = if *lo_op == BoundOp::Gt {
-                l + 1
+            let floor = |d: &BigDecimal| d.with_scale_round(0, RoundingMode::Floor);
+            let (fl, fh) = (floor(&l), floor(&h));
+            let least = if fl == l && *lo_op == BoundOp::Ge {
+                fl
             } else {
-                l.clone()
+                fl + 1
             };
-            let h = if *hi_op == BoundOp::Lt {
-                h - 1
+            let most = if fh == h && *hi_op == BoundOp::Lt {
+                fh - 1
             } else {
-                h.clone()
+                fh
             };
-            if l > h {
+            if least > most {
                 return conflict(av, bv);
             }
         }

@@ -67,6 +67,9 @@ struct Ctx<'a> {
     /// The referenced vertices expanded, with the group they were first
     /// expanded in.
     expanded: HashMap<VId, u32>,
+    /// The referenced vertices expanded opened (`#A...`): a closed
+    /// reference to one of them still closes.
+    opened: Vec<VId>,
     pending: Option<Value>,
     validators: Vec<Value>,
     groups: GroupFacts,
@@ -172,8 +175,20 @@ impl<'a> Evaluator<'a> {
         self.keep_schema_info(v, &mut cx);
         let validators = std::mem::take(&mut cx.validators);
         let open_list = !cx.lists.is_empty() && cx.lists.iter().all(|p| p.open);
+        // A struct that may still get fields (open, or with patterns) fails
+        // a field-count validator only incompletely, as `cue` does. A field
+        // of a disjunct still fails it for good: `cue` v0.17 eliminates
+        // such a disjunct (an upstream TODO says it should not).
+        let x = &self.vertices[v];
+        let in_disjunct = x
+            .parent
+            .is_some_and(|p| self.vertices[p].alias_of.is_some());
+        let open_struct = x.is_struct
+            && !in_disjunct
+            && (!x.closed || x.schema.as_ref().is_some_and(|s| !s.patterns.is_empty()));
         for val in &validators {
-            self.validate(v, val, open_list);
+            let grows = open_list || (open_struct && is_field_count(val));
+            self.validate(v, val, grows);
         }
         // A vertex that is only a validator keeps it as its value, so that
         // references to it still validate.
@@ -206,6 +221,11 @@ impl<'a> Evaluator<'a> {
         let has_regular = x.arcs.keys().any(|l| l.is_regular());
         let value = match &base {
             Value::Bottom(_) => base,
+            // A list embedded in a struct with regular fields.
+            _ if x.is_list && has_regular => Value::err(
+                ErrorCode::Eval,
+                "conflicting values {...} and [...] (mismatched types struct and list)",
+            ),
             Value::Top => match cx.pending.take() {
                 Some(p)
                     if p.as_error()
@@ -328,10 +348,27 @@ impl<'a> Evaluator<'a> {
                     if let Value::Vertex(w) = val {
                         self.eval_vertex(w);
                         let conj: Vec<Conjunct<'a>> = self.vertices[w].conjuncts.clone();
-                        if !conj.is_empty() && cx.expanded.insert(w, 0).is_none() {
+                        if let Some(&first) = cx.expanded.get(&w).filter(|_| !conj.is_empty()) {
+                            // Expanded already: what it declared there
+                            // counts here too, and opened it closes nothing.
+                            if first != c.group {
+                                cx.groups.aliases.push((c.group, first));
+                            }
+                            return;
+                        }
+                        if !conj.is_empty() {
+                            // Opened, its fields count as declared where it
+                            // is embedded (a definition there still closes
+                            // over them), in a group of their own that
+                            // closes nothing: a closed reference to the
+                            // same value allows just them.
+                            let g = self.new_group(GroupKind::Scope, c.group);
+                            cx.groups.see(g);
+                            cx.expanded.insert(w, g);
+                            cx.opened.push(w);
                             for mut c2 in conj {
                                 c2.closed = false;
-                                c2.group = 0;
+                                c2.group = g;
                                 self.add_conjunct(v, c2, cx, queue);
                             }
                             return;
@@ -382,7 +419,8 @@ impl<'a> Evaluator<'a> {
                     // Expanded already: what it declared in the group it
                     // was first expanded in also counts for this one, and
                     // a definition still closes.
-                    if first != group {
+                    let opened = cx.opened.contains(&w);
+                    if first != group || opened {
                         cx.groups.aliases.push((group, first));
                         if self.vertices[w].label.as_ref().is_some_and(Label::is_def) {
                             let g = self.new_group(GroupKind::Def, group);
@@ -535,7 +573,13 @@ impl<'a> Evaluator<'a> {
             .iter()
             .any(|d| matches!(d, ast::Decl::Embed(_) | ast::Decl::Comprehension(_)));
         cx.groups.structs.push(group);
-        let group = if decls.iter().any(|d| matches!(d, ast::Decl::Embed(_))) {
+        // Under `@experiment(explicitopen)` an embedded closed value stays
+        // closed (`{#A, b: 1}` does not allow `b`; `#A...` opens it): the
+        // literal keeps what it embeds apart.
+        let reclosed = self.is_reclosed(decls);
+        let group = if decls.iter().any(|d| matches!(d, ast::Decl::Embed(_)))
+            && (reclosed || !self.explicit_open(env))
+        {
             self.new_group(GroupKind::Scope, group)
         } else {
             group
@@ -555,6 +599,14 @@ impl<'a> Evaluator<'a> {
                 ast::Decl::Field(f) => {
                     if let ast::Label::Pattern(p) = &f.label {
                         let pattern = self.eval_expr(&p.expr, env);
+                        // A pattern that is wrong (an invalid regexp) makes
+                        // the struct wrong.
+                        if let Value::Bottom(e) = &pattern
+                            && e.code == ErrorCode::Eval
+                            && cx.pending.is_none()
+                        {
+                            cx.pending = Some(pattern.clone());
+                        }
                         let named = |i: &'a ast::Ident| (i.name != "_").then_some(i.name.as_str());
                         let (label_alias, field_alias) = match &f.alias {
                             Some(ast::LabelAlias::PostfixPair(k, x)) => (named(k), named(x)),
@@ -621,12 +673,23 @@ impl<'a> Evaluator<'a> {
                         };
                     }
                 }
-                ast::Decl::Embed(e) => queue.push_back(Conjunct {
-                    src: Src::Expr(&e.expr),
-                    env,
-                    closed,
-                    group,
-                }),
+                ast::Decl::Embed(e) => {
+                    let expr = match &e.expr {
+                        ast::Expr::Postfix(ast::PostfixOp::Open, x, _) if reclosed => &**x,
+                        x => x,
+                    };
+                    let group = if is_conjunction(expr) {
+                        self.new_and_group(group)
+                    } else {
+                        group
+                    };
+                    queue.push_back(Conjunct {
+                        src: Src::Expr(expr),
+                        env,
+                        closed,
+                        group,
+                    });
+                }
                 ast::Decl::Comprehension(c) => {
                     let key = inherited.unwrap_or((lit_seq, i as u32));
                     cx.comprehensions.push((c, env, closed, key, group));
@@ -738,6 +801,7 @@ impl<'a> Evaluator<'a> {
         if cx.lists.is_empty() {
             return;
         }
+        self.vertices[v].open_list = cx.lists.iter().all(|p| p.open);
         let n = self.vertices[v]
             .arcs
             .keys()
@@ -1076,7 +1140,8 @@ impl<'a> Evaluator<'a> {
 
     /// Applies a validator to the evaluated value of `v`.
     /// An open list (`[...T]`) that fails is only incomplete: it may still
-    /// grow (`cue eval` keeps it, `cue export` rejects it).
+    /// grow (`cue eval` keeps it, `cue export` rejects it); so is an open
+    /// struct failing a field count (`open_list`: the value may grow).
     fn validate(&mut self, v: VId, validator: &Value, open_list: bool) {
         let Value::Validator(f) = validator else {
             return;
@@ -1111,6 +1176,13 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Value::Bottom(e) if e.code != ErrorCode::Incomplete => Value::Bottom(e),
+            // A `matchN` the value may still satisfy: incomplete.
+            Value::Bottom(e) if &*f.0 == "matchN" => {
+                if self.vertices[v].pending.is_none() {
+                    self.vertices[v].pending = Some(e);
+                }
+                return;
+            }
             _ => return,
         };
         if open_list {
@@ -1124,5 +1196,19 @@ impl<'a> Evaluator<'a> {
             return;
         }
         self.vertices[v].value = err;
+    }
+}
+
+/// Whether a validator counts the fields of a struct.
+fn is_field_count(v: &Value) -> bool {
+    matches!(v, Value::Validator(f) if &*f.0 == "struct.MinFields")
+}
+
+/// Whether an expression is a unification (`a & b`, parenthesized or not).
+fn is_conjunction(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Paren(x, _) => is_conjunction(x),
+        ast::Expr::Binary(ast::BinaryOp::Unification, ..) => true,
+        _ => false,
     }
 }
