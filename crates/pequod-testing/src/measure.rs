@@ -32,6 +32,36 @@ pub fn process_rss_kib(comm: &str) -> Option<u64> {
     })
 }
 
+/// Requests the API server has served, per verb (`apiserver_request_total`
+/// from its `/metrics`), long-running verbs (`WATCH`) included. Differences
+/// between two readings say how many calls a piece of work made.
+pub async fn apiserver_requests(
+    client: &kube::Client,
+) -> Result<std::collections::BTreeMap<String, f64>, kube::Error> {
+    let request = http::Request::get("/metrics")
+        .body(Vec::new())
+        .map_err(kube::Error::HttpError)?;
+    let text = client.request_text(request).await?;
+    let mut totals = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("apiserver_request_total{") else {
+            continue;
+        };
+        let verb = rest
+            .split("verb=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap_or("?");
+        let value = rest
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        *totals.entry(verb.to_owned()).or_insert(0.0) += value;
+    }
+    Ok(totals)
+}
+
 #[cfg(test)]
 mod tests {
     use super::rss_kib;

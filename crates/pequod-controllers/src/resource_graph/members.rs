@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use futures::channel::mpsc;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, TypeMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher::{self, Event};
@@ -118,7 +118,16 @@ impl MemberWatches {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
         let config = watcher::Config::default().labels(PART_OF_LABEL);
         // managedFields are most of an object's size and never read here.
-        let stream = watcher::watcher(api, config).modify(|o| o.managed_fields_mut().clear());
+        // Items of a list carry no apiVersion and kind; the engine compares
+        // whole objects, so they are put back.
+        let types = TypeMeta {
+            api_version: resource.api_version.clone(),
+            kind: resource.kind.clone(),
+        };
+        let stream = watcher::watcher(api, config).modify(move |o| {
+            o.managed_fields_mut().clear();
+            o.types = Some(types.clone());
+        });
         let mut events = reflector::reflector(writer, stream).boxed();
         tracing::debug!(kind = %gvk.kind, group = %gvk.group, "watching graph members");
         while let Some(event) = events.next().await {
