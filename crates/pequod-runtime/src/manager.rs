@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use kube::{Client, Resource};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -123,7 +124,7 @@ impl Manager {
     /// metrics and takes part in the `informers-synced` check.
     pub fn add<K, C, R, Fut, E>(&mut self, controller: Controller<K>, reconcile: R, context: Arc<C>)
     where
-        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
         K::DynamicType: Eq + Hash + Clone + Debug + Send + Sync + Unpin,
         C: Send + Sync + 'static,
         R: Fn(Arc<K>, Arc<C>) -> Fut + Send + Sync + 'static,

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 use pequod_api::{GraphPhase, ResourceGraph};
 use pequod_engine::KindResolver;
-use pequod_runtime::cache::Cache;
+use pequod_runtime::cache::{Cache, Store};
 use pequod_runtime::controller::{Action, Controller};
 use pequod_runtime::metrics::Metrics;
 use serde_json::{Map, Value, json};

@@ -133,13 +133,11 @@ impl RefWatches {
                 resolved.missing.push(describe());
                 continue;
             }
-            let object_ref = match &namespace {
-                Some(ns) => ObjectRef::new_with(&reference.name, kind.resource.clone()).within(ns),
-                None => ObjectRef::new_with(&reference.name, kind.resource.clone()),
-            };
-            match informer.store().get(&object_ref) {
-                Some(object) => {
-                    let value = serde_json::to_value(&*object).unwrap_or(Value::Null);
+            match informer
+                .store()
+                .get_as::<Value>(namespace.as_deref(), &reference.name)
+            {
+                Some(value) => {
                     resolved.found.insert(id.clone(), value);
                 }
                 None => resolved.missing.push(match &namespace {
@@ -186,14 +184,14 @@ impl RefWatches {
         let Ok(mut informers) = self.informers.lock() else {
             return self
                 .cache
-                .informer_with(api, watcher::Config::default(), resource.clone());
+                .informer(api, watcher::Config::default());
         };
         if let Some(informer) = informers.get(&path) {
             return informer.clone();
         }
         let informer = self
             .cache
-            .informer_with(api, watcher::Config::default(), resource.clone());
+            .informer(api, watcher::Config::default());
         let mut changes = informer.subscribe();
         let referrers = Arc::clone(&self.referrers);
         let wake = self.wake.clone();

@@ -12,18 +12,18 @@ use futures::StreamExt;
 use futures::channel::mpsc;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, TypeMeta};
 use kube::runtime::WatchStreamExt;
-use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
 use pequod_api::ResourceGraph;
 use pequod_engine::LiveCache;
 use pequod_engine::applyset::PART_OF_LABEL;
+use pequod_runtime::cache::{Store, Writer, reflect};
 use serde_json::Value;
 
-/// The objects of one watched kind.
+/// The objects of one watched kind, kept as compact JSON.
 struct KindCache {
     store: Store<DynamicObject>,
-    resource: ApiResource,
     synced: Arc<AtomicBool>,
     started: std::time::Instant,
 }
@@ -68,13 +68,12 @@ impl MemberWatches {
             if watched.contains_key(&gvk) {
                 continue;
             }
-            let writer = reflector::store::Writer::new(resource.clone());
+            let writer = Writer::new();
             let synced = Arc::new(AtomicBool::new(false));
             watched.insert(
                 gvk.clone(),
                 KindCache {
                     store: writer.as_reader(),
-                    resource: resource.clone(),
                     synced: Arc::clone(&synced),
                     started: std::time::Instant::now(),
                 },
@@ -112,7 +111,7 @@ impl MemberWatches {
         self,
         gvk: GroupVersionKind,
         resource: ApiResource,
-        writer: reflector::store::Writer<DynamicObject>,
+        writer: Writer<DynamicObject>,
         synced: Arc<AtomicBool>,
     ) {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
@@ -128,7 +127,7 @@ impl MemberWatches {
             o.managed_fields_mut().clear();
             o.types = Some(types.clone());
         });
-        let mut events = reflector::reflector(writer, stream).boxed();
+        let mut events = reflect(writer, stream).boxed();
         tracing::debug!(kind = %gvk.kind, group = %gvk.group, "watching graph members");
         while let Some(event) = events.next().await {
             let object = match event {
@@ -166,11 +165,6 @@ impl LiveCache for MemberWatches {
         let cache = kinds
             .get(&gvk)
             .filter(|c| c.synced.load(Ordering::Acquire))?;
-        let mut key = ObjectRef::new_with(name, cache.resource.clone());
-        if let Some(ns) = namespace {
-            key = key.within(ns);
-        }
-        let object = cache.store.get(&key)?;
-        serde_json::to_value(&*object).ok()
+        cache.store.get_as(namespace, name)
     }
 }

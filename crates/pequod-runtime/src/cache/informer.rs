@@ -1,5 +1,5 @@
-//! One watch of one kind, fanned out: a shared cache (a reflector store) and
-//! any number of subscribers, each with a channel of its own.
+//! One watch of one kind, fanned out: a shared cache (a compact [`Store`])
+//! and any number of subscribers, each with a channel of its own.
 //!
 //! Subscribers never slow each other down: every one has an unbounded
 //! channel, so one that stops reading (a controller that is shutting down,
@@ -16,10 +16,12 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use kube::Resource;
 use kube::api::Api;
-use kube::runtime::reflector::{Store, store::Writer};
 use kube::runtime::{WatchStreamExt, watcher};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
+
+use super::store::{self, Store, Writer};
 
 /// What subscribers receive: an object that was added, changed or deleted
 /// (its last state).
@@ -28,7 +30,6 @@ pub type Update<K> = Arc<K>;
 pub(super) struct Shared<K>
 where
     K: Resource + 'static,
-    K::DynamicType: Eq + Hash + Clone,
 {
     store: Store<K>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Update<K>>>>,
@@ -42,7 +43,6 @@ where
 pub struct Informer<K>
 where
     K: Resource + 'static,
-    K::DynamicType: Eq + Hash + Clone,
 {
     shared: Arc<Shared<K>>,
 }
@@ -50,7 +50,6 @@ where
 impl<K> Clone for Informer<K>
 where
     K: Resource + 'static,
-    K::DynamicType: Eq + Hash + Clone,
 {
     fn clone(&self) -> Self {
         Self {
@@ -61,7 +60,7 @@ where
 
 impl<K> Debug for Informer<K>
 where
-    K: Resource + Clone + 'static,
+    K: Resource + Clone + DeserializeOwned + 'static,
     K::DynamicType: Eq + Hash + Clone,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,13 +73,13 @@ where
 
 impl<K> Informer<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
     /// Starts watching what `api` and `config` select, into a cache with
     /// `managedFields` stripped.
-    pub(super) fn start(api: Api<K>, config: watcher::Config, dyntype: K::DynamicType) -> Self {
-        let writer = Writer::new(dyntype);
+    pub(super) fn start(api: Api<K>, config: watcher::Config) -> Self {
+        let writer = Writer::new();
         let shared = Arc::new(Shared {
             store: writer.as_reader(),
             subscribers: Mutex::new(Vec::new()),
@@ -92,7 +91,7 @@ where
 
 impl<K> Informer<K>
 where
-    K: Resource + Clone + 'static,
+    K: Resource + Clone + DeserializeOwned + 'static,
     K::DynamicType: Eq + Hash + Clone,
 {
     /// The shared cache.
@@ -146,15 +145,13 @@ where
 /// no informer handle is left.
 async fn run<K>(api: Api<K>, config: watcher::Config, writer: Writer<K>, shared: Weak<Shared<K>>)
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
-    let mut events = watcher(api, config)
+    let watch = watcher(api, config)
         .default_backoff()
-        .modify(|obj: &mut K| obj.meta_mut().managed_fields = None)
-        .reflect(writer)
-        .touched_objects()
-        .boxed();
+        .modify(|obj: &mut K| obj.meta_mut().managed_fields = None);
+    let mut events = store::reflect(writer, watch).touched_objects().boxed();
     while let Some(event) = events.next().await {
         let Some(shared) = shared.upgrade() else {
             break;

@@ -9,6 +9,7 @@
 //! synced and are sent what it holds.
 
 mod informer;
+mod store;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -19,9 +20,11 @@ use std::sync::{Arc, Mutex, Weak};
 use kube::Resource;
 use kube::api::Api;
 use kube::runtime::watcher;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use informer::{Informer, Update};
+pub use store::{Store, Writer, WriterDropped, reflect};
 
 /// What makes two watches the same.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -63,21 +66,7 @@ impl Cache {
     /// use. Later callers share it (and the first caller's `config`).
     pub fn informer<K>(&self, api: Api<K>, config: watcher::Config) -> Informer<K>
     where
-        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-        K::DynamicType: Eq + Hash + Clone + Default + Send + Sync + Unpin,
-    {
-        self.informer_with(api, config, Default::default())
-    }
-
-    /// [`Cache::informer`] for a kind known only at run time.
-    pub fn informer_with<K>(
-        &self,
-        api: Api<K>,
-        config: watcher::Config,
-        dyntype: K::DynamicType,
-    ) -> Informer<K>
-    where
-        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
         K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
     {
         let key = Key {
@@ -88,7 +77,7 @@ impl Cache {
         };
         let Ok(mut informers) = self.informers.lock() else {
             // A poisoned registry: a watch of one's own still works.
-            return Informer::start(api, config, dyntype);
+            return Informer::start(api, config);
         };
         let existing = informers
             .get(&key)
@@ -98,7 +87,7 @@ impl Cache {
             return informer;
         }
         informers.retain(|_, entry| (entry.alive)());
-        let informer = Informer::start(api, config, dyntype);
+        let informer = Informer::start(api, config);
         let weak = informer.downgrade();
         let probe = weak.clone();
         informers.insert(

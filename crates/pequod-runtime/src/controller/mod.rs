@@ -32,8 +32,11 @@ use futures::stream::{self, BoxStream};
 use futures::{StreamExt, future};
 use kube::Resource;
 use kube::api::Api;
-use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
+use kube::runtime::reflector::ObjectRef;
+
+use crate::cache::{Store, Writer};
 use kube::runtime::{Predicate, WatchStreamExt, watcher};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 
@@ -56,7 +59,7 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Builds and runs a controller for objects of kind `K`.
 pub struct Controller<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone,
 {
     name: String,
@@ -79,7 +82,7 @@ where
 /// Where a controller's objects come from.
 enum Source<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone,
 {
     /// A watch and cache of its own (boxed: the variants differ in size a lot).
@@ -101,7 +104,7 @@ where
 
 impl<K> Debug for Controller<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,7 +117,7 @@ where
 
 impl<K> Controller<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Default + Debug + Send + Sync + Unpin,
 {
     /// A controller for the objects `api` and `config` select, named after
@@ -127,13 +130,13 @@ where
 
 impl<K> Controller<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Debug + Send + Sync + Unpin,
 {
     /// [`Controller::new`] for a kind known only at run time, such as
     /// `DynamicObject` with its `ApiResource`.
     pub fn new_with(api: Api<K>, config: watcher::Config, dyntype: K::DynamicType) -> Self {
-        let writer = Writer::new(dyntype.clone());
+        let writer = Writer::new();
         let reader = writer.as_reader();
         Self::with_source(
             Source::Own(Box::new(OwnWatch {

@@ -8,10 +8,13 @@ use std::hash::{Hash, Hasher};
 use futures::stream::BoxStream;
 use futures::{StreamExt, future};
 use kube::api::Api;
-use kube::runtime::reflector::{ObjectRef, store::Writer};
+use kube::runtime::reflector::ObjectRef;
+
+use crate::cache::{Writer, reflect};
 use kube::runtime::watcher;
 use kube::runtime::{PredicateConfig, WatchStreamExt};
 use kube::{Resource, ResourceExt};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::cache::Informer;
@@ -51,18 +54,17 @@ pub(crate) fn main_watch<K>(
     filters: Vec<FilterFn<K>>,
 ) -> BoxStream<'static, ObjectRef<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
-    let applied = watcher(api, config)
+    let watch = watcher(api, config)
         .default_backoff()
         .modify(move |obj: &mut K| {
             for m in &mut modifiers {
                 m(obj);
             }
-        })
-        .reflect(writer)
-        .applied_objects();
+        });
+    let applied = reflect(writer, watch).applied_objects();
     requests(applied.boxed(), dyntype, predicates, filters)
 }
 
@@ -75,7 +77,7 @@ pub(crate) fn shared_watch<K>(
     filters: Vec<FilterFn<K>>,
 ) -> BoxStream<'static, ObjectRef<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
     let objects = informer
@@ -93,7 +95,7 @@ fn requests<K>(
     filters: Vec<FilterFn<K>>,
 ) -> BoxStream<'static, ObjectRef<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
     let objects = if predicates.is_empty() {

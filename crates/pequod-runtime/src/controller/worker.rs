@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use kube::Resource;
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
+
+use serde::de::DeserializeOwned;
+
+use crate::cache::Store;
 use tokio::time::Instant;
 
 use super::action::{Action, Next};
@@ -34,7 +38,7 @@ where
 
 pub(crate) async fn run<K, R, C, Fut, E>(shared: Arc<Shared<K, R, C>>)
 where
-    K: Resource + Clone + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync,
     R: Fn(Arc<K>, Arc<C>) -> Fut,
     Fut: Future<Output = Result<Action, E>>,

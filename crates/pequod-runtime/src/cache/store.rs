@@ -1,0 +1,303 @@
+//! A cache of objects kept as compact JSON and decoded when read.
+//!
+//! kube's reflector keeps every object as a Rust value; for objects full of
+//! free-form JSON (`serde_json::Value` maps, as unstructured objects and
+//! Pequod's graphs are) that costs about nine times the object's JSON size.
+//! Here each object is its JSON text, so a cache of thousands of objects
+//! costs about what their JSON does; a read pays one decode (tens of
+//! microseconds for a typical object), which reconciles can afford.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::marker::PhantomData;
+use std::sync::{Arc, RwLock};
+
+use kube::Resource;
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher::Event;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+/// The writer of a [`Store`] went away before the store was first filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the cache's watch ended before it listed its objects")]
+pub struct WriterDropped;
+
+type Objects = HashMap<Box<str>, Box<[u8]>>;
+
+/// The cache key: `namespace/name` (`/name` for cluster-scoped objects);
+/// neither part may contain a slash.
+fn key(namespace: Option<&str>, name: &str) -> String {
+    format!("{}/{name}", namespace.unwrap_or(""))
+}
+
+/// A read handle on a cache filled by a [`Writer`]. Clones share it.
+pub struct Store<K> {
+    objects: Arc<RwLock<Objects>>,
+    ready: watch::Receiver<bool>,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K> Clone for Store<K> {
+    fn clone(&self) -> Self {
+        Self {
+            objects: Arc::clone(&self.objects),
+            ready: self.ready.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> Debug for Store<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("objects", &self.len())
+            .field("bytes", &self.bytes())
+            .finish()
+    }
+}
+
+impl<K> Store<K> {
+    /// How many objects are cached.
+    pub fn len(&self) -> usize {
+        self.objects.read().map_or(0, |o| o.len())
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The size of the cached JSON, keys included.
+    pub fn bytes(&self) -> usize {
+        self.objects
+            .read()
+            .map_or(0, |o| o.iter().map(|(k, v)| k.len() + v.len()).sum())
+    }
+
+    /// Whether the first list has been stored.
+    pub fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+
+    /// Waits until the first list has been stored.
+    pub async fn wait_until_ready(&self) -> Result<(), WriterDropped> {
+        let mut ready = self.ready.clone();
+        ready
+            .wait_for(|ready| *ready)
+            .await
+            .map(|_| ())
+            .map_err(|_| WriterDropped)
+    }
+
+    /// The object at `namespace`/`name`, decoded as `T` (the cached kind, or
+    /// any type its JSON fits, such as `serde_json::Value`). An object that
+    /// does not decode as `T` reads as absent.
+    pub fn get_as<T: DeserializeOwned>(&self, namespace: Option<&str>, name: &str) -> Option<T> {
+        let objects = self.objects.read().ok()?;
+        let bytes = objects.get(key(namespace, name).as_str())?;
+        serde_json::from_slice(bytes).ok()
+    }
+}
+
+impl<K> Store<K>
+where
+    K: Resource + DeserializeOwned,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    /// The cached object `reference` names.
+    pub fn get(&self, reference: &ObjectRef<K>) -> Option<Arc<K>> {
+        self.get_as(reference.namespace.as_deref(), &reference.name)
+            .map(Arc::new)
+    }
+
+    /// Every cached object.
+    pub fn state(&self) -> Vec<Arc<K>> {
+        let Ok(objects) = self.objects.read() else {
+            return Vec::new();
+        };
+        objects
+            .values()
+            .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+            .map(Arc::new)
+            .collect()
+    }
+}
+
+/// Fills a [`Store`] from a watch's events, as kube's reflector does: a
+/// relist replaces the whole content at once when it completes.
+pub struct Writer<K> {
+    store: Store<K>,
+    ready: watch::Sender<bool>,
+    relist: Option<Objects>,
+}
+
+impl<K> Debug for Writer<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K> Default for Writer<K> {
+    fn default() -> Self {
+        let (ready, receiver) = watch::channel(false);
+        Self {
+            store: Store {
+                objects: Arc::default(),
+                ready: receiver,
+                kind: PhantomData,
+            },
+            ready,
+            relist: None,
+        }
+    }
+}
+
+impl<K> Writer<K>
+where
+    K: Resource + Serialize,
+{
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A read handle on the cache.
+    pub fn as_reader(&self) -> Store<K> {
+        self.store.clone()
+    }
+
+    /// Applies one watch event.
+    pub fn apply(&mut self, event: &Event<K>) {
+        match event {
+            Event::Init => self.relist = Some(Objects::new()),
+            Event::InitApply(object) => {
+                if let (Some(relist), Some((key, bytes))) = (&mut self.relist, encode(object)) {
+                    relist.insert(key, bytes);
+                }
+            }
+            Event::InitDone => {
+                let fresh = self.relist.take().unwrap_or_default();
+                if let Ok(mut objects) = self.store.objects.write() {
+                    *objects = fresh;
+                }
+                self.ready.send_replace(true);
+            }
+            Event::Apply(object) => {
+                if let Some((key, bytes)) = encode(object)
+                    && let Ok(mut objects) = self.store.objects.write()
+                {
+                    objects.insert(key, bytes);
+                }
+            }
+            Event::Delete(object) => {
+                let meta = object.meta();
+                if let (Some(name), Ok(mut objects)) =
+                    (meta.name.as_deref(), self.store.objects.write())
+                {
+                    objects.remove(key(meta.namespace.as_deref(), name).as_str());
+                }
+            }
+        }
+    }
+}
+
+fn encode<K: Resource + Serialize>(object: &K) -> Option<(Box<str>, Box<[u8]>)> {
+    let meta = object.meta();
+    let name = meta.name.as_deref()?;
+    let bytes = serde_json::to_vec(object).ok()?;
+    Some((
+        key(meta.namespace.as_deref(), name).into_boxed_str(),
+        bytes.into_boxed_slice(),
+    ))
+}
+
+/// Passes a watch's events through, applying each to `writer` first.
+pub fn reflect<K, E, S>(
+    mut writer: Writer<K>,
+    events: S,
+) -> impl futures::Stream<Item = Result<Event<K>, E>> + Send
+where
+    K: Resource + Serialize + Send + 'static,
+    S: futures::Stream<Item = Result<Event<K>, E>> + Send,
+{
+    use futures::StreamExt;
+    events.map(move |event| {
+        if let Ok(event) = &event {
+            writer.apply(event);
+        }
+        event
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::ObjectMeta;
+    use kube::runtime::watcher::Event;
+
+    use super::{Store, Writer};
+
+    fn config_map(namespace: &str, name: &str, value: &str) -> ConfigMap {
+        ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some(namespace.into()),
+                ..ObjectMeta::default()
+            },
+            data: Some([("k".to_owned(), value.to_owned())].into()),
+            ..ConfigMap::default()
+        }
+    }
+
+    fn value(store: &Store<ConfigMap>, namespace: &str, name: &str) -> Option<String> {
+        let reference = kube::runtime::reflector::ObjectRef::new(name).within(namespace);
+        store
+            .get(&reference)
+            .and_then(|c| c.data.as_ref().and_then(|d| d.get("k").cloned()))
+    }
+
+    #[tokio::test]
+    async fn relists_replace_the_content_when_they_complete() {
+        let mut writer = Writer::<ConfigMap>::new();
+        let store = writer.as_reader();
+        assert!(!store.is_ready());
+        writer.apply(&Event::Init);
+        writer.apply(&Event::InitApply(config_map("a", "one", "1")));
+        // Until the list completes the store shows nothing of it.
+        assert!(store.is_empty());
+        writer.apply(&Event::InitDone);
+        store.wait_until_ready().await.unwrap();
+        assert_eq!(value(&store, "a", "one").as_deref(), Some("1"));
+        // Same name in another namespace is another object.
+        assert_eq!(value(&store, "b", "one"), None);
+
+        writer.apply(&Event::Apply(config_map("a", "one", "2")));
+        writer.apply(&Event::Apply(config_map("a", "two", "3")));
+        assert_eq!(value(&store, "a", "one").as_deref(), Some("2"));
+        assert_eq!(store.len(), 2);
+
+        // A relist drops what went missing while the watch was down.
+        writer.apply(&Event::Init);
+        writer.apply(&Event::InitApply(config_map("a", "two", "4")));
+        writer.apply(&Event::InitDone);
+        assert_eq!(value(&store, "a", "one"), None);
+        assert_eq!(value(&store, "a", "two").as_deref(), Some("4"));
+
+        writer.apply(&Event::Delete(config_map("a", "two", "4")));
+        assert!(store.state().is_empty());
+        // The JSON is what is kept.
+        assert_eq!(store.bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_writer_gone_before_its_list_is_an_error() {
+        let writer = Writer::<ConfigMap>::new();
+        let store = writer.as_reader();
+        drop(writer);
+        assert!(store.wait_until_ready().await.is_err());
+    }
+}
