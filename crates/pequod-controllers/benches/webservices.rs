@@ -224,6 +224,63 @@ async fn main() {
         );
     }
     let heap = HEAP.allocated();
+    // What the caches hold at the least: each object's JSON without
+    // managedFields, as the API server lists it.
+    let json_size = |items: Vec<serde_json::Value>| {
+        let n = items.len().max(1);
+        let bytes: usize = items
+            .into_iter()
+            .map(|mut o| {
+                if let Some(m) = o.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                    m.remove("managedFields");
+                }
+                serde_json::to_vec(&o).map_or(0, |b| b.len())
+            })
+            .sum();
+        bytes / n
+    };
+    let listed = |api: Api<DynamicObject>| async move {
+        api.list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|o| serde_json::to_value(o).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let kind = |group: &str, version: &str, kind: &str, plural: &str| {
+        Api::<DynamicObject>::namespaced_with(
+            client.clone(),
+            &ns,
+            &ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk(group, version, kind),
+                plural,
+            ),
+        )
+    };
+    let sizes = [
+        ("instance", json_size(listed(webservices.clone()).await)),
+        (
+            "graph",
+            json_size(
+                listed(kind(
+                    "pequod.io",
+                    "v1alpha1",
+                    "ResourceGraph",
+                    "resourcegraphs",
+                ))
+                .await,
+            ),
+        ),
+        (
+            "ServiceAccount",
+            json_size(listed(kind("", "v1", "ServiceAccount", "serviceaccounts")).await),
+        ),
+        (
+            "Deployment",
+            json_size(listed(kind("apps", "v1", "Deployment", "deployments")).await),
+        ),
+    ];
     println!(
         "  RSS {} MiB ({} MiB at start); {:.1} KiB per instance (instance, graph, 2 objects cached)",
         rss / 1024,
@@ -235,6 +292,14 @@ async fn main() {
         heap >> 20,
         heap_start >> 20,
         heap.saturating_sub(heap_start) as f64 / 1024.0 / instances as f64
+    );
+    println!(
+        "  JSON per cached object (no managedFields): {}",
+        sizes
+            .iter()
+            .map(|(what, bytes)| format!("{what} {bytes} B"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let _ = stop.send(());
     let _ = task.await;

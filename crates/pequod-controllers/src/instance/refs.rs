@@ -182,16 +182,12 @@ impl RefWatches {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), resource);
         let path = api.resource_url().to_owned();
         let Ok(mut informers) = self.informers.lock() else {
-            return self
-                .cache
-                .informer(api, watcher::Config::default());
+            return self.cache.informer(api, watcher::Config::default());
         };
         if let Some(informer) = informers.get(&path) {
             return informer.clone();
         }
-        let informer = self
-            .cache
-            .informer(api, watcher::Config::default());
+        let informer = self.cache.informer(api, watcher::Config::default());
         let mut changes = informer.subscribe();
         let referrers = Arc::clone(&self.referrers);
         let wake = self.wake.clone();
