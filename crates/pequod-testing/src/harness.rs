@@ -6,9 +6,6 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use crate::Error;
 
-/// The script that builds (when needed) and starts the harness.
-const RUN_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/kube-apiserver/run");
-
 /// A running harness. It stops by itself when this process exits: the pipe
 /// to its standard input closes and it was started with `--exit-on-stdin-eof`.
 #[derive(Debug)]
@@ -29,7 +26,9 @@ impl Harness {
             "pequod-test-{}.kubeconfig",
             crate::unique_name("kube-apiserver")
         ));
-        let mut child = Command::new(RUN_SCRIPT)
+        // The script that builds (when needed) and starts the harness.
+        let run_script = crate::workspace_root().join("test/kube-apiserver/run");
+        let mut child = Command::new(&run_script)
             .arg("--kubeconfig")
             .arg(&kubeconfig)
             .arg("--exit-on-stdin-eof")
@@ -37,7 +36,7 @@ impl Harness {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| fail(format!("{RUN_SCRIPT}: {e}")))?;
+            .map_err(|e| fail(format!("{}: {e}", run_script.display())))?;
         let stdin = child
             .stdin
             .take()

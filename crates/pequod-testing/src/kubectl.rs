@@ -5,11 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const BUILD_SCRIPT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../test/kube-apiserver/build"
-);
-
 /// The `kubectl` tests drive.
 pub(crate) fn kubectl_path() -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
@@ -23,7 +18,7 @@ pub(crate) fn kubectl_path() -> PathBuf {
         }
         // The build script compiles kubectl when the machine lacks one and
         // prints the binary directory on its last line.
-        Command::new(BUILD_SCRIPT)
+        Command::new(crate::workspace_root().join("test/kube-apiserver/build"))
             .output()
             .ok()
             .filter(|o| o.status.success())

@@ -46,3 +46,17 @@ macro_rules! on_every_backend {
         }
     )*};
 }
+
+/// The checkout the running test belongs to: found from the
+/// `CARGO_MANIFEST_DIR` cargo sets when it runs a test, not the one baked in
+/// at compile time, since a shared target dir reuses a build across checkouts.
+pub fn workspace_root() -> std::path::PathBuf {
+    let start = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        Into::into,
+    );
+    start
+        .ancestors()
+        .find(|dir| dir.join("test/kube-apiserver/run").is_file())
+        .map_or(start.clone(), std::path::Path::to_path_buf)
+}
