@@ -13,7 +13,8 @@
 //! Every part is usable on its own:
 //!
 //! * [`cache`]: informers shared by the controllers of a manager (one watch
-//!   per kind and selector, a channel per subscriber);
+//!   per kind and selector, a channel per subscriber), holding objects as
+//!   compact JSON;
 //! * [`queue`]: the work queue (dedup, backoff, token bucket, delays, shutdown);
 //! * [`metrics`]: a Prometheus registry with controller-runtime compatible and
 //!   `pequod_*` families, as typed handles;

@@ -7,6 +7,9 @@
 //! copy of every object. Controllers created while the process runs (as
 //! Pequod's instance controllers are) join an informer that is already
 //! synced and are sent what it holds.
+//!
+//! Objects are held by a [`Store`] as compact JSON and decoded on read;
+//! [`reflect`] fills one from any watch, for caches kept outside a manager.
 
 mod informer;
 mod store;
