@@ -110,6 +110,18 @@ async fn main() {
         .unwrap();
     let rss_start = rss_kib("self").unwrap_or(0);
     let heap_start = HEAP.allocated();
+    // The most the heap held at once: RSS keeps what the allocator got
+    // at the peak, not what is in use now.
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    {
+        let peak = std::sync::Arc::clone(&peak);
+        std::thread::spawn(move || {
+            loop {
+                peak.fetch_max(HEAP.allocated(), std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+    }
 
     let mut manager = Manager::new(
         client.clone(),
@@ -174,20 +186,30 @@ async fn main() {
     // Every graph has applied its first waves: ServiceAccount ready, Deployment applied.
     let graphs: Api<ResourceGraph> = Api::namespaced(client.clone(), &ns);
     loop {
-        let list = graphs.list(&ListParams::default()).await.unwrap();
-        let done = list
-            .items
-            .iter()
-            .filter(|g| {
-                g.status.as_ref().is_some_and(|s| {
-                    s.node_states.iter().any(|n| {
-                        n.id == "deployment"
-                            && n.object_ref.as_ref().is_some_and(|o| o.uid.is_some())
-                            && n.phase != NodePhase::Pending
+        // Read in pages: a list of every graph at once would be the largest
+        // allocation of this process, and its RSS is what is measured.
+        let mut done = 0;
+        let mut params = ListParams::default().limit(50);
+        loop {
+            let page = graphs.list(&params).await.unwrap();
+            done += page
+                .items
+                .iter()
+                .filter(|g| {
+                    g.status.as_ref().is_some_and(|s| {
+                        s.node_states.iter().any(|n| {
+                            n.id == "deployment"
+                                && n.object_ref.as_ref().is_some_and(|o| o.uid.is_some())
+                                && n.phase != NodePhase::Pending
+                        })
                     })
                 })
-            })
-            .count();
+                .count();
+            match page.metadata.continue_ {
+                Some(token) if !token.is_empty() => params = params.continue_token(&token),
+                _ => break,
+            }
+        }
         if done as u64 >= instances {
             break;
         }
@@ -224,6 +246,7 @@ async fn main() {
         );
     }
     let heap = HEAP.allocated();
+    let heap_peak = peak.load(std::sync::atomic::Ordering::Relaxed);
     // What the caches hold at the least: each object's JSON without
     // managedFields, as the API server lists it.
     let json_size = |items: Vec<serde_json::Value>| {
@@ -288,9 +311,10 @@ async fn main() {
         rss.saturating_sub(rss_start) as f64 / instances as f64
     );
     println!(
-        "  heap in use {} MiB ({} MiB at start); {:.1} KiB per instance",
+        "  heap in use {} MiB ({} MiB at start, {} MiB at the peak); {:.1} KiB per instance",
         heap >> 20,
         heap_start >> 20,
+        heap_peak >> 20,
         heap.saturating_sub(heap_start) as f64 / 1024.0 / instances as f64
     );
     println!(
