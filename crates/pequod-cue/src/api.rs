@@ -93,14 +93,25 @@ impl Compiled {
     /// `cue` does). The receiver is unchanged, so one compiled package can
     /// be evaluated with different tags.
     pub fn with_tags(&self, tags: &crate::Tags) -> Result<Compiled, crate::TagError> {
-        let kept = crate::tags::apply(&self.files, tags)?;
+        self.clone().into_tagged(tags)
+    }
+
+    /// [`Compiled::with_tags`], consuming the receiver (no copy of the
+    /// syntax trees).
+    pub fn into_tagged(self, tags: &crate::Tags) -> Result<Compiled, crate::TagError> {
+        let Compiled {
+            files,
+            mut sources,
+            imports,
+        } = self;
+        let kept = crate::tags::apply(files, tags)?;
         let sources = kept
             .iter()
-            .filter_map(|(i, _)| self.sources.get(*i).cloned())
+            .filter_map(|(i, _)| sources.get_mut(*i).map(std::mem::take))
             .collect();
         let files: Vec<ast::File> = kept.into_iter().map(|(_, f)| f).collect();
         Ok(Compiled {
-            imports: self.imports.rebased(files.len()),
+            imports: imports.rebased(files.len()),
             files,
             sources,
         })

@@ -14,6 +14,8 @@ use crate::error::{ImportError, LoadError};
 use crate::source::SourceFile;
 use crate::tags::Tags;
 
+mod prelude;
+
 /// The module file, relative to the module root.
 const MODULE_FILE: &str = "cue.mod/module.cue";
 
@@ -193,7 +195,6 @@ impl Module {
     ) -> Result<Compiled, LoadError> {
         let mut loader = Loader {
             module: self,
-            parsed: HashMap::new(),
             imports: Imports::default(),
             keys: HashMap::new(),
             stack: vec![key.clone()],
@@ -206,7 +207,7 @@ impl Module {
             .filter_map(|&i| self.files.get(i).map(|f| f.source.clone()))
             .collect();
         let compiled = Compiled::from_parts(files, sources, loader.imports);
-        Ok(compiled.with_tags(tags)?)
+        Ok(compiled.into_tagged(tags)?)
     }
 
     /// The one package name of the files directly in `dir`: `_` if none
@@ -281,7 +282,6 @@ impl Module {
 /// Resolves the imports of a package, transitively.
 struct Loader<'m> {
     module: &'m Module,
-    parsed: HashMap<usize, ast::File>,
     imports: Imports,
     /// (directory, package name) to package index.
     keys: HashMap<(String, String), usize>,
@@ -293,16 +293,12 @@ impl Loader<'_> {
     fn parse_all(&mut self, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
         for &i in chosen {
-            if let Some(f) = self.parsed.get(&i) {
-                files.push(f.clone());
-                continue;
-            }
+            // A file two packages share (an ancestor directory's) is parsed
+            // for each: cheaper than copying every tree to keep it.
             let Some(mf) = self.module.files.get(i) else {
                 continue;
             };
-            let f = crate::parse_file(&mf.name, &mf.source)?;
-            self.parsed.insert(i, f.clone());
-            files.push(f);
+            files.push(crate::parse_file(&mf.name, &mf.source)?);
         }
         Ok(files)
     }
@@ -443,8 +439,14 @@ fn module_path(f: &ModuleFile) -> Result<String, LoadError> {
 
 /// The package name of a source's package clause, without a full parse.
 fn package_name(source: &str) -> Option<String> {
-    let file = crate::parse_file("", source).ok()?;
-    file.package.map(|p| p.name.name)
+    match prelude::package_name(source) {
+        Ok(name) => name,
+        // Something the quick scan does not follow: ask the parser.
+        Err(prelude::Unsure) => crate::parse_file("", source)
+            .ok()?
+            .package
+            .map(|p| p.name.name),
+    }
 }
 
 /// `path:name` into the path and the qualifier.

@@ -97,11 +97,14 @@ fn tag_attr(a: &ast::Attribute) -> Option<TagAttr<'_>> {
 /// Applies tags to the files of a package: drops files whose `@if` is
 /// false and unifies tagged fields with their values. Returns the indexes
 /// of the files kept, with the files rewritten.
-pub(crate) fn apply(files: &[ast::File], tags: &Tags) -> Result<Vec<(usize, ast::File)>, TagError> {
+pub(crate) fn apply(
+    files: Vec<ast::File>,
+    tags: &Tags,
+) -> Result<Vec<(usize, ast::File)>, TagError> {
     let flags: Vec<&str> = tags.flags().collect();
     let mut kept = Vec::new();
     let mut build_tags: Vec<String> = Vec::new();
-    for (i, f) in files.iter().enumerate() {
+    for (i, f) in files.into_iter().enumerate() {
         let mut keep = true;
         for a in f.attrs.iter().filter(|a| a.name == "if") {
             let mut p = Cond {
@@ -120,7 +123,7 @@ pub(crate) fn apply(files: &[ast::File], tags: &Tags) -> Result<Vec<(usize, ast:
             keep &= v;
         }
         if keep {
-            kept.push((i, f.clone()));
+            kept.push((i, f));
         }
     }
     let mut used = vec![false; tags.entries.len()];
