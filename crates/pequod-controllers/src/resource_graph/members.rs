@@ -124,7 +124,7 @@ impl MemberWatches {
             kind: resource.kind.clone(),
         };
         let stream = watcher::watcher(api, config).modify(move |o| {
-            o.managed_fields_mut().clear();
+            o.metadata.managed_fields = None;
             o.types = Some(types.clone());
         });
         let mut events = reflect(writer, stream).boxed();
@@ -167,4 +167,79 @@ impl LiveCache for MemberWatches {
             .filter(|c| c.synced.load(Ordering::Acquire))?;
         cache.store.get_as(namespace, name)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails by panicking"
+    )]
+
+    use std::time::Duration;
+
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::{ApiResource, GroupVersionKind, PostParams};
+    use kube::runtime::reflector::ObjectRef;
+    use kube::Api;
+    use pequod_engine::LiveCache;
+    use pequod_engine::applyset::PART_OF_LABEL;
+    use pequod_testing::{Backend, TestCluster, eventually, on_every_backend};
+    use serde_json::json;
+
+    use super::MemberWatches;
+
+    /// The engine trusts a cached member only when it equals what it saw
+    /// applied, whole: an object listed without its apiVersion and kind (as
+    /// list items come) sent every steady-state reconcile to the server.
+    async fn cached_members_are_whole_objects(backend: Backend) {
+        let cluster = TestCluster::of(backend).unwrap();
+        let client = cluster.client().await.unwrap();
+        let ns = cluster.create_namespace(&client, "members").await.unwrap();
+        let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+        let listed: ConfigMap = serde_json::from_value(json!({
+            "metadata": {"name": "listed", "labels": {PART_OF_LABEL: "applyset-x"}},
+            "data": {"a": "1"}
+        }))
+        .unwrap();
+        config_maps
+            .create(&PostParams::default(), &listed)
+            .await
+            .unwrap();
+
+        let (members, _wakeups) = MemberWatches::new(client.clone());
+        let resource = ApiResource::erase::<ConfigMap>(&());
+        let graph = ObjectRef::new("graph").within(&ns);
+        members.track(
+            "applyset-x",
+            graph,
+            [(
+                GroupVersionKind::gvk("", "v1", "ConfigMap"),
+                resource.clone(),
+            )],
+        );
+        members.wait_synced(Duration::from_secs(10)).await;
+        let mut watched = listed.clone();
+        watched.metadata.name = Some("watched".into());
+        config_maps
+            .create(&PostParams::default(), &watched)
+            .await
+            .unwrap();
+
+        for name in ["listed", "watched"] {
+            let object = eventually(
+                "the member in the cache",
+                Duration::from_secs(10),
+                || async { members.cached(&resource, Some(&ns), name) },
+            )
+            .await;
+            assert_eq!(object["apiVersion"], "v1", "{name}");
+            assert_eq!(object["kind"], "ConfigMap", "{name}");
+            assert_eq!(object["data"]["a"], "1");
+            assert!(object["metadata"].get("managedFields").is_none());
+        }
+    }
+
+    on_every_backend!(cached_members_are_whole_objects);
 }
