@@ -180,9 +180,9 @@ mod tests {
     use std::time::Duration;
 
     use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::Api;
     use kube::api::{ApiResource, GroupVersionKind, PostParams};
     use kube::runtime::reflector::ObjectRef;
-    use kube::Api;
     use pequod_engine::LiveCache;
     use pequod_engine::applyset::PART_OF_LABEL;
     use pequod_testing::{Backend, TestCluster, eventually, on_every_backend};
