@@ -27,7 +27,7 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostPa
 use pequod_api::{NodePhase, ResourceGraph, Transform, TransformPhase};
 use pequod_controllers::{resource_graph, transform};
 use pequod_runtime::manager::{Manager, ManagerConfig};
-use pequod_testing::measure::{apiserver_requests, arg, rss_kib};
+use pequod_testing::measure::{apiserver_requests, arg, process_rss_kib, rss_kib};
 use pequod_testing::{TestCluster, unique_name};
 use serde_json::json;
 
@@ -310,6 +310,15 @@ async fn main() {
         rss_start / 1024,
         rss.saturating_sub(rss_start) as f64 / instances as f64
     );
+    // The reference: the API server holding the same objects (and more:
+    // the pods' worth of Deployments, events, its own caches).
+    if let Some(server) = process_rss_kib("kube-apiserver") {
+        println!(
+            "  kube-apiserver RSS {} MiB in the same run: Pequod's growth is {:.2}x of the server's total",
+            server / 1024,
+            rss.saturating_sub(rss_start) as f64 / server as f64
+        );
+    }
     println!(
         "  heap in use {} MiB ({} MiB at start, {} MiB at the peak); {:.1} KiB per instance",
         heap >> 20,
