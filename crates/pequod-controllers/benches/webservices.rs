@@ -98,6 +98,19 @@ fn quantile(before: &Sample, after: &Sample, q: f64) -> f64 {
         .map_or(f64::NAN, |(le, _)| *le)
 }
 
+/// A manager serving neither metrics nor probes (the bench reads its
+/// registry directly).
+fn quiet_manager(client: &kube::Client) -> Manager {
+    Manager::new(
+        client.clone(),
+        ManagerConfig {
+            metrics_bind_address: "0".into(),
+            health_probe_bind_address: "0".into(),
+            ..ManagerConfig::default()
+        },
+    )
+}
+
 #[tokio::main]
 async fn main() {
     let instances = arg(0, 1000);
@@ -123,14 +136,7 @@ async fn main() {
         });
     }
 
-    let mut manager = Manager::new(
-        client.clone(),
-        ManagerConfig {
-            metrics_bind_address: "0".into(),
-            health_probe_bind_address: "0".into(),
-            ..ManagerConfig::default()
-        },
-    );
+    let mut manager = quiet_manager(&client);
     let metrics = manager.metrics().clone();
     resource_graph::add_to(&mut manager, resource_graph::Config::default());
     transform::controller::add_to(&mut manager);
@@ -342,14 +348,7 @@ async fn main() {
     // controller, not by how often graphs change. The first reconciles wait
     // for the member kinds to be listed; the rate is taken after that.
     let requests_before = apiserver_requests(&client).await.unwrap();
-    let mut manager = Manager::new(
-        client.clone(),
-        ManagerConfig {
-            metrics_bind_address: "0".into(),
-            health_probe_bind_address: "0".into(),
-            ..ManagerConfig::default()
-        },
-    );
+    let mut manager = quiet_manager(&client);
     let metrics = manager.metrics().clone();
     let config = resource_graph::Config::default();
     let workers = config.concurrency;
