@@ -77,7 +77,7 @@ pub(crate) fn shared_watch<K>(
     filters: Vec<FilterFn<K>>,
 ) -> BoxStream<'static, ObjectRef<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
     let objects = informer
@@ -95,7 +95,7 @@ fn requests<K>(
     filters: Vec<FilterFn<K>>,
 ) -> BoxStream<'static, ObjectRef<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + Sync + 'static,
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + Hash + Clone + Send + Sync + Unpin,
 {
     let objects = if predicates.is_empty() {

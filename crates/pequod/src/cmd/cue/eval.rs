@@ -7,7 +7,7 @@ use pequod_cue::export::CueMode;
 use pequod_cue::value::ErrorCode;
 use pequod_cue::{Instance, Node};
 
-use super::{fail, load, print};
+use super::{evaluate, fail, load, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
@@ -48,15 +48,9 @@ fn show(
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let data: Vec<(&str, serde_json::Value)> =
-        inputs.data.into_iter().map(|(_, v)| ("", v)).collect();
-    let mut instance = compiled.eval_with(&data);
-    let node = match expression {
-        None => instance.root(),
-        Some(path) => match instance.lookup(path) {
-            Some(node) => node,
-            None => return fail(&format!("reference \"{path}\" not found")),
-        },
+    let (mut instance, node) = match evaluate(&compiled, inputs.data, expression) {
+        Ok(selected) => selected,
+        Err(e) => return fail(&e),
     };
     // Incomplete values are what eval and def show; any other error fails.
     let errors = errors(&mut instance, node);

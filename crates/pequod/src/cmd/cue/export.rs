@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use pequod_cue::export::CueMode;
 
-use super::{export_failure, fail, load, print};
+use super::{evaluate, export_failure, fail, load, print};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
@@ -13,15 +13,9 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let data: Vec<(&str, serde_json::Value)> =
-        inputs.data.into_iter().map(|(_, v)| ("", v)).collect();
-    let mut instance = compiled.eval_with(&data);
-    let node = match &args.expression {
-        None => instance.root(),
-        Some(path) => match instance.lookup(path) {
-            Some(node) => node,
-            None => return fail(&format!("reference \"{path}\" not found")),
-        },
+    let (mut instance, node) = match evaluate(&compiled, inputs.data, args.expression.as_deref()) {
+        Ok(selected) => selected,
+        Err(e) => return fail(&e),
     };
     let text = match args.out {
         CueOut::Json => instance.to_json(node, true).map(|mut t| {

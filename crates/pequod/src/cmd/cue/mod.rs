@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pequod_cue::{Compiled, LoadError, Module, Tags};
+use pequod_cue::{Compiled, Instance, LoadError, Module, Node, Tags};
 
 use crate::cli::CueCommand;
 
@@ -70,6 +70,24 @@ fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
         package: loaded.map_err(|e| e.to_string()),
         data,
     })
+}
+
+/// `compiled` unified with the data files, and the node `expression` names
+/// (the root without one); the error is the text the official CLI prints.
+fn evaluate<'c>(
+    compiled: &'c Compiled,
+    data: Vec<(PathBuf, serde_json::Value)>,
+    expression: Option<&str>,
+) -> Result<(Instance<'c>, Node), String> {
+    let data: Vec<(&str, serde_json::Value)> = data.into_iter().map(|(_, v)| ("", v)).collect();
+    let mut instance = compiled.eval_with(&data);
+    let node = match expression {
+        None => instance.root(),
+        Some(path) => instance
+            .lookup(path)
+            .ok_or_else(|| format!("reference \"{path}\" not found"))?,
+    };
+    Ok((instance, node))
 }
 
 /// Writes `text` to standard output: the command succeeded.
