@@ -8,9 +8,10 @@
 //! Pequod's instance controllers are) join an informer that is already
 //! synced and are sent what it holds.
 //!
-//! Objects are held by a [`Store`] as compact JSON and decoded on read;
+//! Objects are held by a [`Store`] as compressed JSON and decoded on read;
 //! [`reflect`] fills one from any watch, for caches kept outside a manager.
 
+mod compact;
 mod informer;
 mod store;
 
@@ -27,7 +28,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use informer::{Informer, Update};
-pub use store::{Store, Writer, WriterDropped, reflect};
+pub use store::{ObjectKey, Store, Writer, WriterDropped, reflect};
 
 /// What makes two watches the same.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

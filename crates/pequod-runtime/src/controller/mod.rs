@@ -34,7 +34,7 @@ use kube::Resource;
 use kube::api::Api;
 use kube::runtime::reflector::ObjectRef;
 
-use crate::cache::{Store, Writer};
+use crate::cache::{ObjectKey, Store, Writer};
 use kube::runtime::{Predicate, WatchStreamExt, watcher};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -409,7 +409,7 @@ where
                     }
                 }
                 request = requests.next() => match request {
-                    Some(key) => queue.add(key),
+                    Some(reference) => queue.add(ObjectKey::from(&reference)),
                     None => break,
                 },
             }

@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use kube::Resource;
-use kube::runtime::reflector::ObjectRef;
-
 use serde::de::DeserializeOwned;
 
-use crate::cache::Store;
+use crate::cache::{ObjectKey, Store};
 use tokio::time::Instant;
 
 use super::action::{Action, Next};
@@ -28,7 +26,7 @@ where
     K::DynamicType: Eq + Hash,
 {
     pub(crate) name: String,
-    pub(crate) queue: WorkQueue<ObjectRef<K>>,
+    pub(crate) queue: WorkQueue<ObjectKey>,
     pub(crate) store: Store<K>,
     pub(crate) reconcile: R,
     pub(crate) context: Arc<C>,
@@ -46,7 +44,7 @@ where
 {
     while let Some(claim) = shared.queue.get().await {
         let key = claim.key().clone();
-        let Some(obj) = shared.store.get(&key) else {
+        let Some(obj) = shared.store.get_key(&key) else {
             // Deleted since it was queued: nothing to reconcile.
             shared.queue.forget(&key);
             continue;
