@@ -113,6 +113,11 @@ fn quiet_manager(client: &kube::Client) -> Manager {
 
 #[tokio::main]
 async fn main() {
+    // Quiet unless RUST_LOG asks (warnings name failed reconciles).
+    if std::env::var_os("RUST_LOG").is_some() {
+        use pequod_runtime::logging::{LogEncoder, LogLevel, init};
+        init(LogLevel::Warn, LogEncoder::Console).unwrap();
+    }
     let instances = arg(0, 1000);
     let window = Duration::from_secs(arg(1, 30));
     let cluster = TestCluster::kube_apiserver().unwrap();

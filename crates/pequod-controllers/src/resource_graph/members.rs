@@ -32,7 +32,8 @@ struct KindCache {
 #[derive(Clone)]
 pub(crate) struct MemberWatches {
     client: Client,
-    owners: Arc<Mutex<HashMap<String, ObjectRef<ResourceGraph>>>>,
+    /// One entry per graph: kept small (no uid or resourceVersion).
+    owners: Arc<Mutex<HashMap<Box<str>, ObjectRef<ResourceGraph>>>>,
     kinds: Arc<Mutex<HashMap<GroupVersionKind, KindCache>>>,
     trigger: mpsc::UnboundedSender<ObjectRef<ResourceGraph>>,
 }
@@ -59,7 +60,11 @@ impl MemberWatches {
         kinds: impl IntoIterator<Item = (GroupVersionKind, ApiResource)>,
     ) {
         if let Ok(mut owners) = self.owners.lock() {
-            owners.insert(applyset_id.to_owned(), graph);
+            let graph = match graph.namespace.as_deref() {
+                Some(namespace) => ObjectRef::new(&graph.name).within(namespace),
+                None => ObjectRef::new(&graph.name),
+            };
+            owners.insert(applyset_id.into(), graph);
         }
         let Ok(mut watched) = self.kinds.lock() else {
             return;
@@ -148,7 +153,11 @@ impl MemberWatches {
             let Some(id) = object.labels().get(PART_OF_LABEL) else {
                 continue;
             };
-            let owner = self.owners.lock().ok().and_then(|o| o.get(id).cloned());
+            let owner = self
+                .owners
+                .lock()
+                .ok()
+                .and_then(|o| o.get(id.as_str()).cloned());
             if let Some(graph) = owner
                 && self.trigger.unbounded_send(graph).is_err()
             {
