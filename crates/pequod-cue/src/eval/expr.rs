@@ -156,6 +156,21 @@ impl<'a> Evaluator<'a> {
         None
     }
 
+    /// The struct (or file) an expression is written in: what `self`
+    /// refers to under `@experiment(aliasv2)`.
+    fn enclosing_struct(&self, env: Option<EnvId>) -> Option<VId> {
+        let mut cur = env;
+        while let Some(e) = cur {
+            match self.envs[e].frame {
+                Frame::Struct { vertex, .. } | Frame::Package { vertex, .. } => {
+                    return Some(vertex);
+                }
+                Frame::Bind { .. } => cur = self.envs[e].parent,
+            }
+        }
+        None
+    }
+
     /// The value of a vertex referred to, with cycle detection.
     pub(crate) fn ref_value(&mut self, a: VId) -> Value {
         if self.vertices[a].state == State::Evaluating {
@@ -247,6 +262,12 @@ impl<'a> Evaluator<'a> {
                     self.ref_value(root)
                 } else {
                     Value::err(ErrorCode::Eval, format!("package {path:?} not found"))
+                }
+            }
+            None if i.name == "self" && self.experiment(env, "aliasv2") => {
+                match self.enclosing_struct(env) {
+                    Some(v) => Value::Vertex(v),
+                    None => Value::err(ErrorCode::Eval, "reference \"self\" not found"),
                 }
             }
             None => match predeclared(&i.name) {
