@@ -627,7 +627,13 @@ impl<'a> Evaluator<'a> {
         let mut out: Vec<Disjunct> = Vec::new();
         let mut first_err = None;
         for (x, marked) in elems {
-            let v = self.eval_expr(x, env);
+            self.last_ref = None;
+            let mut v = self.eval_expr(x, env);
+            if self.is_reference_cycle(x, &v) {
+                // A disjunct referring back to the value it is part of
+                // adds nothing to it: it is top (`a: a | string`).
+                v = Value::Top;
+            }
             let parts: Vec<Disjunct> = match v {
                 Value::Disjunction(d) => {
                     let inner_def = d.iter().any(|y| y.default);
@@ -666,6 +672,28 @@ impl<'a> Evaluator<'a> {
             1 => out.remove(0).value,
             _ => Value::Disjunction(Rc::new(out)),
         }
+    }
+
+    /// Whether `x`, a name, evaluated to `v`, a cycle error, by
+    /// referring to a value under evaluation that is not a struct the
+    /// current value is nested in (that would be a structural cycle).
+    fn is_reference_cycle(&self, x: &ast::Expr, v: &Value) -> bool {
+        let mut x = x;
+        while let ast::Expr::Paren(inner, _) = x {
+            x = inner;
+        }
+        // A selection from such a value (`x[0]`) is an error, as in `cue`.
+        if !matches!(x, ast::Expr::Ident(_))
+            || !v.as_error().is_some_and(|e| e.code == ErrorCode::Cycle)
+        {
+            return false;
+        }
+        let Some(t) = self.last_ref else { return false };
+        self.vertices[t].state == State::Evaluating
+            && self
+                .evaluating
+                .last()
+                .is_none_or(|&cur| !self.is_ancestor(t, cur))
     }
 
     /// Evaluates an interpolated string.

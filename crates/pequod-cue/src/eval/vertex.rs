@@ -94,6 +94,7 @@ impl<'a> Evaluator<'a> {
         }
         self.depth += 1;
         self.vertices[v].state = State::Evaluating;
+        self.evaluating.push(v);
         let is_def = self.vertices[v].label.as_ref().is_some_and(Label::is_def);
         let mut cx = Ctx {
             closed: self.vertices[v].force_closed,
@@ -200,6 +201,7 @@ impl<'a> Evaluator<'a> {
         {
             self.vertices[v].value = first;
         }
+        self.evaluating.pop();
         self.depth -= 1;
     }
 
