@@ -15,6 +15,9 @@ enum Resolved<'a> {
     Value(Value),
     Let(&'a ast::Expr, Option<EnvId>, usize),
     Import(String),
+    /// The field of a dynamic label (`X=(expr): v`), whose label is
+    /// evaluated in the environment of its struct.
+    Dynamic(&'a ast::Label, EnvId, VId),
 }
 
 /// Predeclared identifiers.
@@ -83,6 +86,16 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                     match &f.alias {
+                        Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
+                            if x.name == name && label.is_none() =>
+                        {
+                            if matches!(
+                                f.label,
+                                ast::Label::Dynamic(..) | ast::Label::Interpolation(_)
+                            ) {
+                                return Some(Resolved::Dynamic(&f.label, env, vertex));
+                            }
+                        }
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
                             if x.name == name =>
                         {
@@ -242,6 +255,18 @@ impl<'a> Evaluator<'a> {
         }
         match self.resolve(&i.name, env) {
             Some(Resolved::Arc(a)) => self.ref_field(a, &i.name),
+            Some(Resolved::Dynamic(label, lenv, vertex)) => {
+                match self.label_of(label, Some(lenv)) {
+                    Ok(l) => match self.vertices[vertex].arcs.get(&l).copied() {
+                        Some(a) => self.ref_field(a, &i.name),
+                        None => Value::err(
+                            ErrorCode::Incomplete,
+                            format!("reference {:?} not found", i.name),
+                        ),
+                    },
+                    Err(e) => e,
+                }
+            }
             Some(Resolved::Value(Value::Vertex(w))) => self.ref_value(w),
             Some(Resolved::Value(v)) => v,
             Some(Resolved::Let(expr, lenv, key)) => {
