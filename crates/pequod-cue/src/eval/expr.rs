@@ -20,6 +20,23 @@ enum Resolved<'a> {
     Dynamic(&'a ast::Label, EnvId, VId),
 }
 
+/// Whether a conjunct is, or unifies with, a struct literal.
+fn declares_struct(src: &Src<'_>) -> bool {
+    fn expr(e: &ast::Expr) -> bool {
+        match e {
+            ast::Expr::Struct(_) => true,
+            ast::Expr::Paren(x, _) => expr(x),
+            ast::Expr::Binary(BinaryOp::Unification, l, r, _) => expr(l) || expr(r),
+            _ => false,
+        }
+    }
+    match src {
+        Src::Expr(e) => expr(e),
+        Src::Lit(_) => true,
+        Src::Package(..) | Src::Value(_) => false,
+    }
+}
+
 /// Predeclared identifiers.
 fn predeclared(name: &str) -> Option<Value> {
     Some(match name {
@@ -189,7 +206,9 @@ impl<'a> Evaluator<'a> {
         if self.vertices[a].state == State::Evaluating {
             self.last_ref = Some(a);
             let x = &self.vertices[a];
-            if x.is_struct || x.is_list {
+            if x.is_struct || x.is_list || x.conjuncts.iter().any(|c| declares_struct(&c.src)) {
+                // A struct still being built: what it has so far, and the
+                // rest as it comes (`c: e & {b: 2}, e: c`).
                 return Value::Vertex(a);
             }
             if x.value.is_concrete_scalar() {
