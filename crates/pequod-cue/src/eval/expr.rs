@@ -450,11 +450,24 @@ impl<'a> Evaluator<'a> {
                 self.eval_expr(x, env)
             }
             ast::Expr::Selector(x, sel, _) => {
+                self.last_ref = None;
                 let base = self.eval_expr(x, env);
                 let label = match sel {
                     ast::Selector::Ident(i) => Label::ident(&i.name),
                     ast::Selector::String(s) => Label::field(&s.text()),
                 };
+                // A scalar with definitions (`{3, #foo: 4}`) keeps them
+                // in the vertex it came from.
+                if base.is_concrete_scalar()
+                    && matches!(
+                        **x,
+                        ast::Expr::Ident(_) | ast::Expr::Selector(..) | ast::Expr::Index(..)
+                    )
+                    && let Some(w) = self.last_ref
+                    && let Some(a) = self.vertices[w].arcs.get(&label).copied()
+                {
+                    return self.ref_field(a, &label.to_string());
+                }
                 self.select(base, &label)
             }
             ast::Expr::Index(x, idx, _) => {
