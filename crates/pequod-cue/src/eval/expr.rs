@@ -504,7 +504,7 @@ impl<'a> Evaluator<'a> {
                 }
                 self.select(base, &label)
             }
-            ast::Expr::Slice(..) => Value::err(ErrorCode::Eval, "slices are not supported"),
+            ast::Expr::Slice(x, lo, hi, _) => self.eval_slice(x, lo.as_deref(), hi.as_deref(), env),
             ast::Expr::Call(f, args, _) => {
                 if let Some(v) = self.closing_call(f, args, env) {
                     return v;

@@ -17,6 +17,7 @@ pub(crate) mod lit;
 mod ops;
 mod position;
 mod reclose;
+mod slice;
 mod unify;
 mod vertex;
 
