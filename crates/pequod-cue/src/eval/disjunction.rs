@@ -42,7 +42,8 @@ impl<'a> Evaluator<'a> {
         let struct_part = self.vertices[v].is_struct || self.vertices[v].is_list;
         let parent = self.vertices[v].parent;
         let label = self.vertices[v].label.clone();
-        let mut results: Vec<(VId, bool)> = Vec::new();
+        // (disjunct, default, incomplete at its own level).
+        let mut results: Vec<(VId, bool, bool)> = Vec::new();
         let mut first_err: Option<Value> = None;
         let mut all_incomplete = true;
         // Whether every disjunct failed for the same field not allowed.
@@ -99,8 +100,9 @@ impl<'a> Evaluator<'a> {
                 }
                 continue;
             }
+            let incomplete = self.shallow_incomplete(w);
             let mut dup = false;
-            for (r, rdef) in results.iter_mut() {
+            for (r, rdef, _) in results.iter_mut() {
                 let a = Value::Vertex(*r);
                 let b = Value::Vertex(w);
                 if self.values_equal(&a, &b) {
@@ -110,8 +112,13 @@ impl<'a> Evaluator<'a> {
                 }
             }
             if !dup {
-                results.push((w, def));
+                results.push((w, def, incomplete));
             }
+        }
+        // As `cue` v0.17 does, a disjunct with an incomplete field of its
+        // own gives way to one without.
+        if results.iter().any(|r| !r.2) {
+            results.retain(|r| !r.2);
         }
         if results.is_empty() {
             // As `cue`, the one field no disjunct allows is the error.
@@ -138,7 +145,7 @@ impl<'a> Evaluator<'a> {
         }
         let any_default = results.iter().any(|r| r.1);
         let mut ds = Vec::new();
-        for (w, def) in results {
+        for (w, def, _) in results {
             let value = self.value_of(w);
             ds.push(Disjunct {
                 value,
@@ -255,6 +262,33 @@ impl<'a> Evaluator<'a> {
             ArcType::Required => true,
             ArcType::Optional => false,
             ArcType::Regular => self.missing_required(a, depth - 1),
+        })
+    }
+
+    /// Whether an evaluated disjunct is incomplete at its own level: a
+    /// comprehension of its own waits, or a regular field of it is an
+    /// incomplete error (`{v: y + 1}` with `y: int`).
+    fn shallow_incomplete(&mut self, w: VId) -> bool {
+        let is_incomplete = |e: &crate::value::Error| e.code == ErrorCode::Incomplete;
+        if self.vertices[w]
+            .pending
+            .as_deref()
+            .is_some_and(is_incomplete)
+        {
+            return true;
+        }
+        let arcs: Vec<(Label, VId)> = self.vertices[w]
+            .arcs
+            .iter()
+            .map(|(l, a)| (l.clone(), *a))
+            .collect();
+        arcs.into_iter().any(|(l, a)| {
+            let field = matches!(l, Label::Field(_) | Label::Index(_));
+            if !field || self.vertices[a].arc_type != ArcType::Regular {
+                return false;
+            }
+            let val = self.value_of(a);
+            val.as_error().is_some_and(|e| is_incomplete(e))
         })
     }
 

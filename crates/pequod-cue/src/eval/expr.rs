@@ -15,6 +15,26 @@ enum Resolved<'a> {
     Value(Value),
     Let(&'a ast::Expr, Option<EnvId>, usize),
     Import(String),
+    /// The field of a dynamic label (`X=(expr): v`), whose label is
+    /// evaluated in the environment of its struct.
+    Dynamic(&'a ast::Label, EnvId, VId),
+}
+
+/// Whether a conjunct is, or unifies with, a struct literal.
+fn declares_struct(src: &Src<'_>) -> bool {
+    fn expr(e: &ast::Expr) -> bool {
+        match e {
+            ast::Expr::Struct(_) => true,
+            ast::Expr::Paren(x, _) => expr(x),
+            ast::Expr::Binary(BinaryOp::Unification, l, r, _) => expr(l) || expr(r),
+            _ => false,
+        }
+    }
+    match src {
+        Src::Expr(e) => expr(e),
+        Src::Lit(_) => true,
+        Src::Package(..) | Src::Value(_) => false,
+    }
 }
 
 /// Predeclared identifiers.
@@ -83,6 +103,16 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                     match &f.alias {
+                        Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
+                            if x.name == name && label.is_none() =>
+                        {
+                            if matches!(
+                                f.label,
+                                ast::Label::Dynamic(..) | ast::Label::Interpolation(_)
+                            ) {
+                                return Some(Resolved::Dynamic(&f.label, env, vertex));
+                            }
+                        }
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
                             if x.name == name =>
                         {
@@ -156,12 +186,29 @@ impl<'a> Evaluator<'a> {
         None
     }
 
+    /// The struct (or file) an expression is written in: what `self`
+    /// refers to under `@experiment(aliasv2)`.
+    fn enclosing_struct(&self, env: Option<EnvId>) -> Option<VId> {
+        let mut cur = env;
+        while let Some(e) = cur {
+            match self.envs[e].frame {
+                Frame::Struct { vertex, .. } | Frame::Package { vertex, .. } => {
+                    return Some(vertex);
+                }
+                Frame::Bind { .. } => cur = self.envs[e].parent,
+            }
+        }
+        None
+    }
+
     /// The value of a vertex referred to, with cycle detection.
     pub(crate) fn ref_value(&mut self, a: VId) -> Value {
         if self.vertices[a].state == State::Evaluating {
             self.last_ref = Some(a);
             let x = &self.vertices[a];
-            if x.is_struct || x.is_list {
+            if x.is_struct || x.is_list || x.conjuncts.iter().any(|c| declares_struct(&c.src)) {
+                // A struct still being built: what it has so far, and the
+                // rest as it comes (`c: e & {b: 2}, e: c`).
                 return Value::Vertex(a);
             }
             if x.value.is_concrete_scalar() {
@@ -227,6 +274,18 @@ impl<'a> Evaluator<'a> {
         }
         match self.resolve(&i.name, env) {
             Some(Resolved::Arc(a)) => self.ref_field(a, &i.name),
+            Some(Resolved::Dynamic(label, lenv, vertex)) => {
+                match self.label_of(label, Some(lenv)) {
+                    Ok(l) => match self.vertices[vertex].arcs.get(&l).copied() {
+                        Some(a) => self.ref_field(a, &i.name),
+                        None => Value::err(
+                            ErrorCode::Incomplete,
+                            format!("reference {:?} not found", i.name),
+                        ),
+                    },
+                    Err(e) => e,
+                }
+            }
             Some(Resolved::Value(Value::Vertex(w))) => self.ref_value(w),
             Some(Resolved::Value(v)) => v,
             Some(Resolved::Let(expr, lenv, key)) => {
@@ -247,6 +306,12 @@ impl<'a> Evaluator<'a> {
                     self.ref_value(root)
                 } else {
                     Value::err(ErrorCode::Eval, format!("package {path:?} not found"))
+                }
+            }
+            None if i.name == "self" && self.experiment(env, "aliasv2") => {
+                match self.enclosing_struct(env) {
+                    Some(v) => Value::Vertex(v),
+                    None => Value::err(ErrorCode::Eval, "reference \"self\" not found"),
                 }
             }
             None => match predeclared(&i.name) {
@@ -385,11 +450,24 @@ impl<'a> Evaluator<'a> {
                 self.eval_expr(x, env)
             }
             ast::Expr::Selector(x, sel, _) => {
+                self.last_ref = None;
                 let base = self.eval_expr(x, env);
                 let label = match sel {
                     ast::Selector::Ident(i) => Label::ident(&i.name),
                     ast::Selector::String(s) => Label::field(&s.text()),
                 };
+                // A scalar with definitions (`{3, #foo: 4}`) keeps them
+                // in the vertex it came from.
+                if base.is_concrete_scalar()
+                    && matches!(
+                        **x,
+                        ast::Expr::Ident(_) | ast::Expr::Selector(..) | ast::Expr::Index(..)
+                    )
+                    && let Some(w) = self.last_ref
+                    && let Some(a) = self.vertices[w].arcs.get(&label).copied()
+                {
+                    return self.ref_field(a, &label.to_string());
+                }
                 self.select(base, &label)
             }
             ast::Expr::Index(x, idx, _) => {
@@ -426,7 +504,7 @@ impl<'a> Evaluator<'a> {
                 }
                 self.select(base, &label)
             }
-            ast::Expr::Slice(..) => Value::err(ErrorCode::Eval, "slices are not supported"),
+            ast::Expr::Slice(x, lo, hi, _) => self.eval_slice(x, lo.as_deref(), hi.as_deref(), env),
             ast::Expr::Call(f, args, _) => {
                 if let Some(v) = self.closing_call(f, args, env) {
                     return v;
@@ -606,7 +684,13 @@ impl<'a> Evaluator<'a> {
         let mut out: Vec<Disjunct> = Vec::new();
         let mut first_err = None;
         for (x, marked) in elems {
-            let v = self.eval_expr(x, env);
+            self.last_ref = None;
+            let mut v = self.eval_expr(x, env);
+            if self.is_reference_cycle(x, &v) {
+                // A disjunct referring back to the value it is part of
+                // adds nothing to it: it is top (`a: a | string`).
+                v = Value::Top;
+            }
             let parts: Vec<Disjunct> = match v {
                 Value::Disjunction(d) => {
                     let inner_def = d.iter().any(|y| y.default);
@@ -645,6 +729,28 @@ impl<'a> Evaluator<'a> {
             1 => out.remove(0).value,
             _ => Value::Disjunction(Rc::new(out)),
         }
+    }
+
+    /// Whether `x`, a name, evaluated to `v`, a cycle error, by
+    /// referring to a value under evaluation that is not a struct the
+    /// current value is nested in (that would be a structural cycle).
+    fn is_reference_cycle(&self, x: &ast::Expr, v: &Value) -> bool {
+        let mut x = x;
+        while let ast::Expr::Paren(inner, _) = x {
+            x = inner;
+        }
+        // A selection from such a value (`x[0]`) is an error, as in `cue`.
+        if !matches!(x, ast::Expr::Ident(_))
+            || !v.as_error().is_some_and(|e| e.code == ErrorCode::Cycle)
+        {
+            return false;
+        }
+        let Some(t) = self.last_ref else { return false };
+        self.vertices[t].state == State::Evaluating
+            && self
+                .evaluating
+                .last()
+                .is_none_or(|&cur| !self.is_ancestor(t, cur))
     }
 
     /// Evaluates an interpolated string.

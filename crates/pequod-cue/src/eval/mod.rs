@@ -17,6 +17,7 @@ pub(crate) mod lit;
 mod ops;
 mod position;
 mod reclose;
+mod slice;
 mod unify;
 mod vertex;
 
@@ -224,6 +225,8 @@ pub struct Evaluator<'a> {
     pub(crate) budget: u64,
     /// The vertex the last evaluated reference resolved to.
     pub(crate) last_ref: Option<VId>,
+    /// The vertices under evaluation, innermost last.
+    pub(crate) evaluating: Vec<VId>,
     /// Vertices whose conjuncts are being evaluated speculatively.
     pub(crate) speculating: Vec<VId>,
     /// Counter for field order keys.
@@ -252,6 +255,7 @@ impl<'a> Evaluator<'a> {
             steps: 0,
             budget,
             last_ref: None,
+            evaluating: Vec::new(),
             speculating: Vec::new(),
             order_seq: 0,
             imports: None,

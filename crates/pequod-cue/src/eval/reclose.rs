@@ -78,6 +78,11 @@ impl<'a> Evaluator<'a> {
     /// Whether the file an environment belongs to enables the
     /// `explicitopen` experiment.
     pub(crate) fn explicit_open(&self, env: Option<EnvId>) -> bool {
+        self.experiment(env, "explicitopen")
+    }
+
+    /// Whether the file of `env` enables `@experiment(name)`.
+    pub(crate) fn experiment(&self, env: Option<EnvId>, name: &str) -> bool {
         let mut cur = env;
         while let Some(e) = cur {
             if let Frame::Package { files, file, .. } = self.envs[e].frame {
@@ -90,9 +95,7 @@ impl<'a> Evaluator<'a> {
                 });
                 return f.attrs.iter().chain(decl_attrs).any(|a| {
                     a.name == "experiment"
-                        && a.args
-                            .iter()
-                            .any(|x| x.key.is_none() && x.value == "explicitopen")
+                        && a.args.iter().any(|x| x.key.is_none() && x.value == name)
                 });
             }
             cur = self.envs[e].parent;

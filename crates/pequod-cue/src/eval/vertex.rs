@@ -94,6 +94,7 @@ impl<'a> Evaluator<'a> {
         }
         self.depth += 1;
         self.vertices[v].state = State::Evaluating;
+        self.evaluating.push(v);
         let is_def = self.vertices[v].label.as_ref().is_some_and(Label::is_def);
         let mut cx = Ctx {
             closed: self.vertices[v].force_closed,
@@ -200,6 +201,7 @@ impl<'a> Evaluator<'a> {
         {
             self.vertices[v].value = first;
         }
+        self.evaluating.pop();
         self.depth -= 1;
     }
 
@@ -321,9 +323,25 @@ impl<'a> Evaluator<'a> {
                     };
                     self.add_conjunct(v, c2, cx, queue);
                 }
-                ast::Expr::Paren(x, _)
-                | ast::Expr::Alias(_, x, _)
-                | ast::Expr::Unary(ast::UnaryOp::Default, x, _) => {
+                ast::Expr::Alias(name, x, _) => {
+                    // A value alias names the value the expression is part
+                    // of, wherever it is evaluated (`_v: X=f(X)`, `y: _v`).
+                    let env = self.new_env(
+                        c.env,
+                        Frame::Bind {
+                            name: &name.name,
+                            value: Value::Vertex(v),
+                        },
+                    );
+                    let c2 = Conjunct {
+                        src: Src::Expr(x),
+                        env: Some(env),
+                        closed: c.closed,
+                        group: c.group,
+                    };
+                    self.add_conjunct(v, c2, cx, queue);
+                }
+                ast::Expr::Paren(x, _) | ast::Expr::Unary(ast::UnaryOp::Default, x, _) => {
                     let c2 = Conjunct {
                         src: Src::Expr(x),
                         env: c.env,
