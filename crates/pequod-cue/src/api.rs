@@ -10,6 +10,10 @@ use crate::value::{ErrorCode, Kind, VId, Value};
 /// Default evaluation step budget (protects against runaway programs).
 pub const DEFAULT_BUDGET: u64 = 20_000_000;
 
+/// Vertices an evaluation reserves room for: a platform module such as the
+/// bundled `webservice` makes a few hundred.
+const RESERVED_VERTICES: usize = 1024;
+
 /// A parsed package ready for evaluation; reusable and cheap to evaluate.
 #[derive(Debug, Clone, Default)]
 pub struct Compiled {
@@ -168,6 +172,10 @@ impl Compiled {
         time_limit: Option<std::time::Duration>,
     ) -> Instance<'_> {
         let mut ev = Evaluator::new(budget);
+        // Vertices are pushed one by one; growing the vector by doubling
+        // copies it at each step. Reserved at once, a large allocation is
+        // mapped lazily, so only the pages used are ever touched.
+        ev.vertices.reserve(RESERVED_VERTICES);
         ev.set_imports(&self.imports);
         if let Some(t) = time_limit {
             ev.set_time_limit(t);

@@ -3,6 +3,21 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
+/// Parses the command line. `pequod cue …` goes through [`CueCli`], a tree
+/// with the `cue` command alone: building every subcommand's flags, then
+/// freeing them, cost as much as evaluating a small module.
+pub(crate) fn parse() -> Cli {
+    if std::env::args_os().nth(1).is_some_and(|a| a == "cue") {
+        let CueCli {
+            command: CueOnly::Cue(command),
+        } = CueCli::parse();
+        return Cli {
+            command: Command::Cue(command),
+        };
+    }
+    Cli::parse()
+}
+
 /// Pequod renders platform abstractions written in CUE into graphs of
 /// Kubernetes resources and drives them to their desired state.
 #[derive(Debug, Parser)]
@@ -51,6 +66,23 @@ pub(crate) enum Command {
         /// The shell to generate completions for.
         shell: Shell,
     },
+}
+
+/// [`Cli`] cut down to its `cue` command: the same name, version and `cue`
+/// subtree, so that help, errors and parsed values are the same (tested).
+#[derive(Debug, Parser)]
+#[command(name = "pequod", version = crate::cmd::version::SHORT, propagate_version = true)]
+struct CueCli {
+    #[command(subcommand)]
+    command: CueOnly,
+}
+
+/// The one subcommand of [`CueCli`], documented as [`Command::Cue`] is.
+#[derive(Debug, Subcommand)]
+enum CueOnly {
+    /// Evaluate CUE like the official `cue` command.
+    #[command(subcommand)]
+    Cue(CueCommand),
 }
 
 /// Flags of `pequod run`.
@@ -333,4 +365,71 @@ pub(crate) enum VersionFormat {
     Text,
     /// A JSON object, for scripts.
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use clap::{CommandFactory, FromArgMatches};
+
+    use super::*;
+
+    /// What a tree makes of `argv`: the parsed command, or the error's
+    /// kind, exit code and text (help and version are errors too).
+    fn outcome<T: CommandFactory + FromArgMatches>(
+        argv: &[&str],
+        into_cli: impl Fn(T) -> Cli,
+    ) -> String {
+        match T::command().try_get_matches_from(argv) {
+            Ok(matches) => format!("{:?}", into_cli(T::from_arg_matches(&matches).unwrap())),
+            Err(e) => format!("{:?} {} {}", e.kind(), e.exit_code(), e.render()),
+        }
+    }
+
+    #[test]
+    fn the_cue_tree_parses_as_the_whole_tree_does() {
+        let cases: &[&[&str]] = &[
+            &["pequod", "cue"],
+            &["pequod", "cue", "--help"],
+            &["pequod", "cue", "-h"],
+            &["pequod", "cue", "--version"],
+            &["pequod", "cue", "-V"],
+            &["pequod", "cue", "help"],
+            &["pequod", "cue", "help", "export"],
+            &["pequod", "cue", "help", "bogus"],
+            &["pequod", "cue", "export", "--help"],
+            &["pequod", "cue", "export", "-h"],
+            &["pequod", "cue", "export", "--version"],
+            &["pequod", "cue", "eval", "--help"],
+            &["pequod", "cue", "def", "--help"],
+            &["pequod", "cue", "vet", "--help"],
+            &["pequod", "cue", "exprot"],
+            &["pequod", "cue", "--out", "json"],
+            &["pequod", "cue", "export", "--bogus"],
+            &["pequod", "cue", "export", "-e"],
+            &["pequod", "cue", "export", "--out", "xml"],
+            &["pequod", "cue", "export"],
+            &[
+                "pequod", "cue", "export", ".", "x.yaml", "--out", "yaml", "-t", "a=b", "-e", "x",
+            ],
+            &["pequod", "cue", "eval", "a.cue", "--out", "cue"],
+            &["pequod", "cue", "def", "-e", "#Spec"],
+            &["pequod", "cue", "vet", "-c=false", "a.cue"],
+            &["pequod", "cue", "vet", "-c", "a.cue"],
+            &["pequod", "cue", "vet", "-c", "false"],
+            &["/usr/local/bin/pequod", "cue", "export", "--help"],
+            &["/usr/local/bin/pequod", "cue", "exprot"],
+        ];
+        for argv in cases {
+            let whole = outcome::<Cli>(argv, |c| c);
+            let cut = outcome::<CueCli>(argv, |c| {
+                let CueOnly::Cue(command) = c.command;
+                Cli {
+                    command: Command::Cue(command),
+                }
+            });
+            assert_eq!(cut, whole, "{argv:?}");
+        }
+    }
 }

@@ -55,18 +55,29 @@ fn predeclared(name: &str) -> Option<Value> {
 
 /// The local name of an import: the alias, the qualifier (`path:name`),
 /// or the last path element without a major version (`@v0`).
-pub(crate) fn import_name(spec: &ast::ImportSpec) -> String {
+pub(crate) fn import_name(spec: &ast::ImportSpec) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    // Asked at every lookup that reaches a file's scope: no allocation
+    // unless the path is not UTF-8.
     if let Some(a) = &spec.alias {
-        return a.name.clone();
+        return Cow::Borrowed(&a.name);
     }
-    let path = spec.path.text();
+    match String::from_utf8_lossy(&spec.path.value) {
+        Cow::Borrowed(path) => Cow::Borrowed(package_name_of(path)),
+        Cow::Owned(path) => Cow::Owned(package_name_of(&path).to_string()),
+    }
+}
+
+/// The last element of an import path without its major version, or the
+/// qualifier after `:`.
+fn package_name_of(path: &str) -> &str {
     if let Some((_, q)) = path.rsplit_once(':')
         && !q.contains('/')
     {
-        return q.to_string();
+        return q;
     }
     let last = path.rsplit('/').next().unwrap_or("");
-    last.split('@').next().unwrap_or("").to_string()
+    last.split('@').next().unwrap_or("")
 }
 
 fn decl_key(d: &ast::Decl) -> usize {
@@ -86,21 +97,21 @@ impl<'a> Evaluator<'a> {
         for d in decls {
             match d {
                 ast::Decl::Field(f) => {
-                    let label = match &f.label {
+                    // Every declaration in scope is looked at: the label
+                    // (an allocation) is made only for one that names `name`.
+                    let label = || match &f.label {
                         ast::Label::Ident(i) => Some(Label::ident(&i.name)),
                         ast::Label::String(s) => Some(Label::field(&s.text())),
                         _ => None,
                     };
-                    let arc = |l: &Label| self.vertices[vertex].arcs.get(l).copied();
-                    if let Some(l) = &label {
-                        let matches = match &f.label {
-                            ast::Label::Ident(i) => i.name == name,
-                            ast::Label::String(s) => s.text() == name,
-                            _ => false,
-                        };
-                        if matches && let Some(a) = arc(l) {
-                            return Some(Resolved::Arc(a));
-                        }
+                    let arc = |l: Label| self.vertices[vertex].arcs.get(&l).copied();
+                    let matches = match &f.label {
+                        ast::Label::Ident(i) => i.name == name,
+                        ast::Label::String(s) => String::from_utf8_lossy(&s.value) == name,
+                        _ => false,
+                    };
+                    if matches && let Some(a) = label().and_then(arc) {
+                        return Some(Resolved::Arc(a));
                     }
                     match &f.alias {
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
@@ -116,20 +127,20 @@ impl<'a> Evaluator<'a> {
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
                             if x.name == name =>
                         {
-                            if let Some(a) = label.as_ref().and_then(arc) {
+                            if let Some(a) = label().and_then(arc) {
                                 return Some(Resolved::Arc(a));
                             }
                         }
                         Some(ast::LabelAlias::PostfixPair(k, x)) => {
                             if x.name == name
-                                && let Some(a) = label.as_ref().and_then(arc)
+                                && let Some(a) = label().and_then(arc)
                             {
                                 return Some(Resolved::Arc(a));
                             }
                             if k.name == name
-                                && let Some(l) = &label
+                                && let Some(l) = label()
                             {
-                                return Some(Resolved::Value(label_value(l)));
+                                return Some(Resolved::Value(label_value(&l)));
                             }
                         }
                         _ => {}
@@ -147,6 +158,15 @@ impl<'a> Evaluator<'a> {
     fn resolve(&mut self, name: &str, env: Option<EnvId>) -> Option<Resolved<'a>> {
         let mut cur = env;
         while let Some(e) = cur {
+            // A binding's value (an integer allocates) is cloned only when
+            // it is the one named.
+            if let Frame::Bind { name: n, value } = &self.envs[e].frame {
+                if *n == name {
+                    return Some(Resolved::Value(value.clone()));
+                }
+                cur = self.envs[e].parent;
+                continue;
+            }
             let frame = self.envs[e].frame.clone();
             match frame {
                 Frame::Struct { decls, vertex } => {
@@ -175,11 +195,7 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                Frame::Bind { name: n, value } => {
-                    if n == name {
-                        return Some(Resolved::Value(value));
-                    }
-                }
+                Frame::Bind { .. } => {}
             }
             cur = self.envs[e].parent;
         }

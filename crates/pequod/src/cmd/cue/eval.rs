@@ -7,7 +7,7 @@ use pequod_cue::export::CueMode;
 use pequod_cue::value::ErrorCode;
 use pequod_cue::{Instance, Node};
 
-use super::{evaluate, fail, load, print};
+use super::{evaluate, fail, leave, load, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
@@ -67,13 +67,16 @@ fn show(
             text.push_str(&format!("package {name}\n\n"));
         }
     }
-    match instance.to_cue(node, mode) {
+    let code = match instance.to_cue(node, mode) {
         Ok(body) => {
             text.push_str(&body);
             print(&text)
         }
         Err(e) => fail(&e.detailed()),
-    }
+    };
+    leave(instance);
+    leave(compiled);
+    code
 }
 
 /// The errors below `node` that are not merely incomplete values, as the

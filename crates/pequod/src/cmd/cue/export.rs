@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use pequod_cue::export::CueMode;
 
-use super::{evaluate, export_failure, fail, load, print};
+use super::{evaluate, export_failure, fail, leave, load, print};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
@@ -27,8 +27,11 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             .map(|v| serde_yaml::to_string(&v).unwrap_or_default()),
         CueOut::Cue => instance.to_cue(node, CueMode::Export),
     };
-    match text {
+    let code = match text {
         Ok(text) => print(&text),
         Err(e) => fail(&export_failure(&mut instance, node, &e)),
-    }
+    };
+    leave(instance);
+    leave(compiled);
+    code
 }
