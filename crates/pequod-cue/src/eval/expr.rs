@@ -115,7 +115,7 @@ impl<'a> Evaluator<'a> {
                     }
                     match &f.alias {
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
-                            if x.name == name && label.is_none() =>
+                            if x.name == name && label().is_none() =>
                         {
                             if matches!(
                                 f.label,
