@@ -23,15 +23,6 @@ pub(super) struct Compressed {
 }
 
 impl Compressed {
-    /// An empty map that compresses against `other`'s dictionary (a relist
-    /// keeps what the cache learnt).
-    pub(super) fn like(other: &Self) -> Self {
-        Self {
-            objects: HashMap::new(),
-            dictionary: other.dictionary.clone(),
-        }
-    }
-
     pub(super) fn len(&self) -> usize {
         self.objects.len()
     }
@@ -54,11 +45,6 @@ impl Compressed {
             .filter_map(|bytes| decompress(bytes, &self.dictionary))
     }
 
-    pub(super) fn insert(&mut self, key: Box<str>, json: &[u8]) {
-        let bytes = self.compress(json);
-        self.insert_compressed(key, bytes);
-    }
-
     /// `json` compressed for [`Self::insert_compressed`], valid until the
     /// dictionary changes: lets the writer compress under a read lock.
     pub(super) fn compress(&self, json: &[u8]) -> Box<[u8]> {
@@ -71,6 +57,11 @@ impl Compressed {
 
     pub(super) fn remove(&mut self, key: &str) {
         self.objects.remove(key);
+    }
+
+    /// Keeps only the entries whose key `keep` accepts.
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.objects.retain(|key, _| keep(key));
     }
 
     /// Makes `sample` the dictionary, re-encoding every entry against it.
@@ -101,6 +92,11 @@ fn decompress(bytes: &[u8], dictionary: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::{Compressed, MAX_DICTIONARY, decompress};
 
+    fn put(map: &mut Compressed, key: &str, json: &[u8]) {
+        let bytes = map.compress(json);
+        map.insert_compressed(key.into(), bytes);
+    }
+
     fn object(name: &str, status: &str) -> Vec<u8> {
         format!(
             r#"{{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"{name}","namespace":"default","labels":{{"app.kubernetes.io/name":"{name}","app.kubernetes.io/managed-by":"pequod"}}}},"spec":{{"replicas":1,"template":{{"spec":{{"containers":[{{"name":"app","image":"ghcr.io/acme/{name}:1.0"}}]}}}}}},"status":{status}}}"#
@@ -114,8 +110,8 @@ mod tests {
     fn round_trips_and_keeps_what_objects_share_once() {
         let mut map = Compressed::default();
         map.learn(&object("first", "{}"));
-        map.insert("default/first".into(), &object("first", "{}"));
-        map.insert("default/second".into(), &object("second", "{}"));
+        put(&mut map, "default/first", &object("first", "{}"));
+        put(&mut map, "default/second", &object("second", "{}"));
         assert_eq!(map.get("default/first").unwrap(), object("first", "{}"));
         assert_eq!(map.get("default/second").unwrap(), object("second", "{}"));
         assert_eq!(map.get("default/third"), None);
@@ -132,8 +128,9 @@ mod tests {
         let mut map = Compressed::default();
         map.learn(&object("first", "{}"));
         for i in 0..10 {
-            map.insert(
-                format!("default/{i}").into(),
+            put(
+                &mut map,
+                &format!("default/{i}"),
                 &object(&i.to_string(), READY),
             );
         }
@@ -146,11 +143,9 @@ mod tests {
                 object(&i.to_string(), READY)
             );
         }
-        // A relist starts from what was learnt.
-        let mut fresh = Compressed::like(&map);
-        fresh.insert("default/x".into(), &object("x", READY));
-        assert_eq!(fresh.get("default/x").unwrap(), object("x", READY));
-        assert_eq!(fresh.dictionary, map.dictionary);
+        map.retain(|key| key.ends_with('3'));
+        assert_eq!(map.len(), 1);
+        assert_eq!(map.get("default/3").unwrap(), object("3", READY));
     }
 
     #[test]
@@ -158,7 +153,7 @@ mod tests {
         let mut map = Compressed::default();
         let big = vec![b'x'; 100_000];
         map.learn(&big);
-        map.insert("/big".into(), &big);
+        put(&mut map, "/big", &big);
         assert_eq!(map.dictionary.len(), MAX_DICTIONARY);
         assert_eq!(map.get("/big").unwrap(), big);
     }

@@ -9,6 +9,7 @@
 //! (microseconds and tens of microseconds for a typical object), which
 //! reconciles can afford.
 
+use std::collections::HashSet;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
@@ -166,11 +167,18 @@ where
 }
 
 /// Fills a [`Store`] from a watch's events, as kube's reflector does: a
-/// relist replaces the whole content at once when it completes.
+/// relist's objects are stored as they come, and what it did not list is
+/// dropped when it completes.
+///
+/// (kube's reflector buffers a relist and swaps it in at the end; but the
+/// keys a relist emits are reconciled at once, and a worker reading an
+/// object created while the watch was down would find it missing until the
+/// swap, and drop its key for good.)
 pub struct Writer<K> {
     store: Store<K>,
     ready: watch::Sender<bool>,
-    relist: Option<Compressed>,
+    /// The keys the relist in progress has stored.
+    relist: Option<HashSet<Box<str>>>,
     /// Objects written so far, and at which count the object written
     /// becomes the dictionary.
     written: usize,
@@ -227,18 +235,13 @@ where
     pub fn apply(&mut self, event: &Event<K>) {
         match event {
             Event::Init => {
-                self.relist = self
-                    .store
-                    .objects
-                    .read()
-                    .ok()
-                    .map(|objects| Compressed::like(&objects));
+                self.relist = Some(HashSet::new());
             }
             Event::InitApply(object) => self.write(object),
             Event::InitDone => {
-                let fresh = self.relist.take().unwrap_or_default();
+                let listed = self.relist.take().unwrap_or_default();
                 if let Ok(mut objects) = self.store.objects.write() {
-                    *objects = fresh;
+                    objects.retain(|key| listed.contains(key));
                 }
                 self.ready.send_replace(true);
             }
@@ -254,7 +257,7 @@ where
         }
     }
 
-    /// Stores `object` in the relist in progress, else in the cache.
+    /// Stores `object`, noting it as listed during a relist.
     fn write(&mut self, object: &K) {
         let meta = object.meta();
         let Some(name) = meta.name.as_deref() else {
@@ -269,12 +272,8 @@ where
         if sample {
             self.next_sample *= SAMPLE_GROWTH;
         }
-        if let Some(relist) = &mut self.relist {
-            if sample {
-                relist.learn(&json);
-            }
-            relist.insert(key, &json);
-            return;
+        if let Some(listed) = &mut self.relist {
+            listed.insert(key.clone());
         }
         if sample && let Ok(mut objects) = self.store.objects.write() {
             objects.learn(&json);
@@ -335,14 +334,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn relists_replace_the_content_when_they_complete() {
+    async fn relists_store_as_they_come_and_drop_the_unlisted_when_done() {
         let mut writer = Writer::<ConfigMap>::new();
         let store = writer.as_reader();
         assert!(!store.is_ready());
         writer.apply(&Event::Init);
         writer.apply(&Event::InitApply(config_map("a", "one", "1")));
-        // Until the list completes the store shows nothing of it.
-        assert!(store.is_empty());
+        // Readable at once, but not ready until the list completes.
+        assert_eq!(value(&store, "a", "one").as_deref(), Some("1"));
+        assert!(!store.is_ready());
         writer.apply(&Event::InitDone);
         store.wait_until_ready().await.unwrap();
         assert_eq!(value(&store, "a", "one").as_deref(), Some("1"));
@@ -354,10 +354,17 @@ mod tests {
         assert_eq!(value(&store, "a", "one").as_deref(), Some("2"));
         assert_eq!(store.len(), 2);
 
-        // A relist drops what went missing while the watch was down.
+        // A relist: what it lists is readable as soon as it comes (a key
+        // it emits finds its object), what was deleted while the watch was
+        // down stays until the list is complete, then goes.
         writer.apply(&Event::Init);
         writer.apply(&Event::InitApply(config_map("a", "two", "4")));
+        writer.apply(&Event::InitApply(config_map("a", "three", "5")));
+        assert_eq!(value(&store, "a", "three").as_deref(), Some("5"));
+        assert_eq!(value(&store, "a", "one").as_deref(), Some("2"));
         writer.apply(&Event::InitDone);
+        assert_eq!(value(&store, "a", "three").as_deref(), Some("5"));
+        writer.apply(&Event::Delete(config_map("a", "three", "5")));
         assert_eq!(value(&store, "a", "one"), None);
         assert_eq!(value(&store, "a", "two").as_deref(), Some("4"));
 
@@ -390,7 +397,7 @@ mod tests {
         for i in 0..100 {
             assert_eq!(value(&store, "a", &format!("o{i}")), Some(i.to_string()));
         }
-        // A relist compresses against what was learnt, then replaces.
+        // A relist keeps what it lists, across a dictionary change.
         writer.apply(&Event::Init);
         for i in 0..70 {
             writer.apply(&Event::InitApply(config_map("a", &format!("o{i}"), "r")));
