@@ -166,9 +166,8 @@ where
     }
 }
 
-/// Fills a [`Store`] from a watch's events, as kube's reflector does: a
-/// relist's objects are stored as they come, and what it did not list is
-/// dropped when it completes.
+/// Fills a [`Store`] from a watch's events. A relist's objects are stored as
+/// they come, and what it did not list is dropped when it completes.
 ///
 /// (kube's reflector buffers a relist and swaps it in at the end; but the
 /// keys a relist emits are reconciled at once, and a worker reading an
