@@ -60,10 +60,10 @@ impl MemberWatches {
         kinds: impl IntoIterator<Item = (GroupVersionKind, ApiResource)>,
     ) {
         if let Ok(mut owners) = self.owners.lock() {
-            let graph = match graph.namespace.as_deref() {
-                Some(namespace) => ObjectRef::new(&graph.name).within(namespace),
-                None => ObjectRef::new(&graph.name),
-            };
+            let mut graph = graph;
+            // Only the name is needed to requeue; uid and version strings would be kept per graph.
+            graph.extra.uid = None;
+            graph.extra.resource_version = None;
             owners.insert(applyset_id.into(), graph);
         }
         let Ok(mut watched) = self.kinds.lock() else {
