@@ -150,7 +150,7 @@ fn ambiguous(s: &str) -> bool {
         return true;
     }
     const NUMBER: &str = r"^([-+]?(0|[1-9][0-9_]*)|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO]?[0-7_]+|[-+]?0[bB][01_]+|[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+|\d{4}-\d\d?-\d\d?([Tt ].*)?)$";
-    super::regex(NUMBER).is_ok_and(|r| r.is_match(s))
+    super::regex_match(NUMBER, s).unwrap_or(false)
 }
 
 /// Whether `s` cannot be written as a plain scalar in block context.

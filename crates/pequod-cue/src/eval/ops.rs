@@ -296,8 +296,8 @@ pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Value {
                     );
                 }
             };
-            match crate::builtins::regex(pat) {
-                Ok(r) => Value::Bool(r.is_match(&text) == (op == BinaryOp::Match)),
+            match crate::builtins::regex_match(pat, &text) {
+                Ok(m) => Value::Bool(m == (op == BinaryOp::Match)),
                 Err(e) => Value::err(ErrorCode::Eval, e),
             }
         }

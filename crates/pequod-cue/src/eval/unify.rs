@@ -71,7 +71,7 @@ pub(crate) fn make_bound(op: BoundOp, v: Value) -> Value {
     match op {
         BoundOp::Match | BoundOp::NotMatch => {
             if let Value::String(s) = &v {
-                if let Err(e) = crate::builtins::regex(s) {
+                if let Err(e) = crate::builtins::check_regex(s) {
                     return Value::err(ErrorCode::Eval, e);
                 }
             } else {
@@ -115,7 +115,7 @@ pub(crate) fn satisfies(v: &Value, op: BoundOp, b: &Value) -> bool {
                 _ => return false,
             };
             let Value::String(pat) = b else { return false };
-            let m = crate::builtins::regex(pat).is_ok_and(|r| r.is_match(&text));
+            let m = crate::builtins::regex_match(pat, &text).unwrap_or(false);
             m == (op == BoundOp::Match)
         }
         _ => match compare(v, b) {

@@ -2,13 +2,13 @@
 //! pattern constraints, closedness, list lengths and field order
 //! (disjunctions are in [`super::disjunction`]).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::closedness::{GroupFacts, GroupKind};
 use super::unify::unify_scalar;
 use super::{
-    ArcType, Conjunct, EnvId, Evaluator, Frame, Label, MAX_DEPTH, MAX_VERTEX_DEPTH, PatternC, Src,
-    State,
+    ArcType, Arcs, Conjunct, EnvId, Evaluator, Frame, HashMap, Hasher, Label, MAX_DEPTH,
+    MAX_VERTEX_DEPTH, PatternC, Src, State,
 };
 use crate::ast;
 use crate::value::{ErrorCode, VId, Value};
@@ -1020,15 +1020,14 @@ impl<'a> Evaluator<'a> {
             return;
         }
         let labels: Vec<Label> = arcs.keys().cloned().collect();
-        let index: std::collections::HashMap<&Label, usize> =
+        let index: HashMap<&Label, usize> =
             labels.iter().enumerate().map(|(i, l)| (l, i)).collect();
         let n = labels.len();
         let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut indeg = vec![0usize; n];
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::<_, Hasher>::default();
         let mut owner: Vec<Option<(usize, Option<usize>)>> = vec![None; n];
-        let mut previous: std::collections::HashMap<usize, usize> =
-            std::collections::HashMap::new();
+        let mut previous: HashMap<usize, usize> = HashMap::default();
         // The file of each literal matters only when there are several.
         let files: Vec<Option<usize>> = if orders.len() > 1 {
             orders.iter().map(|o| self.file_of(o.env)).collect()
@@ -1120,12 +1119,12 @@ impl<'a> Evaluator<'a> {
         let arcs = std::mem::take(&mut self.vertices[v].arcs);
         let labels: Vec<Label> = arcs.keys().cloned().collect();
         let first: Vec<(u64, u32)> = arcs.values().map(|a| self.vertices[*a].order).collect();
-        let index: std::collections::HashMap<&Label, usize> =
+        let index: HashMap<&Label, usize> =
             labels.iter().enumerate().map(|(i, l)| (l, i)).collect();
         let n = labels.len();
         let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut indeg = vec![0usize; n];
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::<_, Hasher>::default();
         for o in orders.iter().filter(|o| o.labels.len() > 1) {
             for w in o.labels.windows(2) {
                 if let (Some(&a), Some(&b)) = (index.get(&w[0]), index.get(&w[1]))
@@ -1138,7 +1137,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         let mut done = vec![false; n];
-        let mut sorted = indexmap::IndexMap::with_capacity(n);
+        let mut sorted = Arcs::with_capacity_and_hasher(n, Hasher::default());
         while sorted.len() < n {
             let pick = (0..n)
                 .filter(|&i| !done[i] && indeg[i] == 0)
