@@ -2,7 +2,7 @@
 //! the CUE v0.17.1 corpus) that run `cue export` or `cue eval`, replayed
 //! with `pequod cue` in place of `cue`: each script's files are written to a
 //! temporary directory and its commands interpreted as `testscript` does
-//! (`exec`, `! exec`, `cmp stdout|stderr`, `stdout|stderr REGEX`, `env`,
+//! (`exec`, `! exec`, `cmp`, `stdout|stderr REGEX`, `exists`, `env`,
 //! `cd`). A script counts when every command passes. The test prints a
 //! summary line and fails when the count drops below the committed baseline
 //! (`testdata/cue-scripts-baseline.txt`, ratcheted up as the CLI improves).
@@ -50,7 +50,7 @@ fn unsupported(line: &str) -> bool {
             ),
             (Some(&"cue"), Some(&("export" | "eval")))
         ),
-        Some("cmp" | "stdout" | "stderr" | "env" | "cd") => false,
+        Some("cmp" | "stdout" | "stderr" | "env" | "cd" | "exists") => false,
         _ => true,
     }
 }
@@ -125,18 +125,25 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
                 });
             }
             Some("cmp") => {
-                let run = last.as_ref().ok_or("cmp before exec")?;
-                let got = match words.get(1).map(String::as_str) {
-                    Some("stdout") => &run.stdout,
-                    Some("stderr") => &run.stderr,
-                    _ => return Err(format!("{line}: unsupported cmp")),
+                let (Some(first), Some(second)) = (words.get(1), words.get(2)) else {
+                    return Err(format!("{line}: cmp needs two files"));
                 };
-                let want = archive
-                    .file(words.get(2).ok_or("cmp without file")?)
-                    .map(|f| f.data.clone())
-                    .unwrap_or_default();
-                if (got == &want) == negated {
+                let got = match (first.as_str(), last.as_ref()) {
+                    ("stdout", Some(run)) => run.stdout.clone(),
+                    ("stderr", Some(run)) => run.stderr.clone(),
+                    ("stdout" | "stderr", None) => return Err("cmp before exec".into()),
+                    (file, _) => read(&cwd, file)?,
+                };
+                let want = read(&cwd, second)?;
+                if (got == want) == negated {
                     return Err(format!("{line}: got\n{got}\nwant\n{want}"));
+                }
+            }
+            Some("exists") => {
+                for file in &words[1..] {
+                    if cwd.join(file).exists() == negated {
+                        return Err(format!("{line}: {file} exists: {}", !negated));
+                    }
                 }
             }
             Some(stream @ ("stdout" | "stderr")) => {
@@ -170,6 +177,12 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
         }
     }
     Ok(())
+}
+
+/// A file of the script's working tree, as a relative path names it from
+/// `cwd`.
+fn read(cwd: &Path, file: &str) -> Result<String, String> {
+    std::fs::read_to_string(cwd.join(file)).map_err(|e| format!("reading {file}: {e}"))
 }
 
 /// Splits a script line into words, honouring single quotes.
@@ -240,14 +253,20 @@ fn official_cli_scripts() {
             Err(why) => failures.push(format!(
                 "{}: {}",
                 script.file_name().unwrap().to_string_lossy(),
-                why.lines().next().unwrap_or_default()
+                why
             )),
         }
     }
     println!("cue-conformance: script {passed}/{applicable}");
-    if std::env::var_os("PEQUOD_CUE_SCRIPTS_VERBOSE").is_some() {
+    if let Some(verbose) = std::env::var_os("PEQUOD_CUE_SCRIPTS_VERBOSE") {
+        // `PEQUOD_CUE_SCRIPTS_VERBOSE=full` prints each failure whole.
+        let full = verbose == "full";
         for f in &failures {
-            println!("  {f}");
+            if full {
+                println!("  {f}");
+            } else {
+                println!("  {}", f.lines().next().unwrap_or_default());
+            }
         }
     }
     let baseline: usize = std::fs::read_to_string(BASELINE)

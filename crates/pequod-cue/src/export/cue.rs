@@ -28,6 +28,28 @@ pub enum CueMode {
     Def,
 }
 
+/// Which fields `cue eval` shows besides the regular and required ones,
+/// as its `-H`, `-O`, `-a` and `-c` flags choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalFields {
+    /// Hidden fields (`-H`).
+    pub hidden: bool,
+    /// Optional fields (`-O`).
+    pub optional: bool,
+    /// Definitions (shown unless `-c`).
+    pub definitions: bool,
+}
+
+impl Default for EvalFields {
+    fn default() -> Self {
+        EvalFields {
+            hidden: false,
+            optional: false,
+            definitions: true,
+        }
+    }
+}
+
 impl CueMode {
     fn indent(self) -> &'static str {
         match self {
@@ -48,6 +70,8 @@ struct Line {
 struct CueWriter<'e, 'a> {
     ev: &'e mut Evaluator<'a>,
     mode: CueMode,
+    /// The fields [`CueMode::Eval`] shows.
+    shown: EvalFields,
     /// Vertices being printed (guards against printing a cycle forever).
     stack: Vec<VId>,
 }
@@ -251,10 +275,12 @@ impl CueWriter<'_, '_> {
             let arc_type = self.ev.vertices[a].arc_type;
             let shown = match self.mode {
                 CueMode::Export => l.is_regular() && arc_type == ArcType::Regular,
-                CueMode::Eval => {
-                    !matches!(l, Label::Hidden(_) | Label::Index(_))
-                        && arc_type != ArcType::Optional
-                }
+                CueMode::Eval => match l {
+                    Label::Index(_) => false,
+                    Label::Hidden(_) => self.shown.hidden,
+                    Label::Def(_) => self.shown.definitions,
+                    Label::Field(_) => arc_type != ArcType::Optional || self.shown.optional,
+                },
                 CueMode::Def => !matches!(l, Label::Index(_)),
             };
             if !shown {
@@ -401,10 +427,17 @@ fn is_identifier(name: &str) -> bool {
 
 /// Renders the value at `at` as CUE: the fields of a struct at the top
 /// level (no braces), or the value itself.
-pub(crate) fn to_cue(ev: &mut Evaluator<'_>, v: Value, at: Option<VId>, mode: CueMode) -> String {
+pub(crate) fn to_cue(
+    ev: &mut Evaluator<'_>,
+    v: Value,
+    at: Option<VId>,
+    mode: CueMode,
+    shown: EvalFields,
+) -> String {
     let mut w = CueWriter {
         ev,
         mode,
+        shown,
         stack: Vec::new(),
     };
     let v = if mode == CueMode::Def {

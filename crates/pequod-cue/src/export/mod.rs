@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 mod cue;
 
-pub use cue::CueMode;
 pub(crate) use cue::to_cue;
+pub use cue::{CueMode, EvalFields};
 
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::source::Span;

@@ -3,62 +3,145 @@
 
 use std::process::ExitCode;
 
-use pequod_cue::export::CueMode;
+use pequod_cue::export::{CueMode, EvalFields};
 use pequod_cue::value::ErrorCode;
 use pequod_cue::{Instance, Node};
 
-use super::{evaluate, fail, leave, load, print};
+use super::output::Target;
+use super::select::{Selection, select, undefined};
+use super::{check_package, data_values, export_failure, fail, leave, load, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
-    if !matches!(args.out, CueOut::Cue) {
+    let output = &args.output;
+    let target = match Target::new(output, CueOut::Cue) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    if target.out != CueOut::Cue {
         // JSON and YAML need concrete values: that is an export.
         return super::export::run(&CueExportArgs {
             inputs: args.inputs.clone(),
-            expression: args.expression.clone(),
-            out: args.out,
-            inject: args.inject.clone(),
+            output: output.clone(),
+            escape: false,
         });
     }
-    show(
-        &args.inputs,
-        &args.inject,
-        args.expression.as_deref(),
-        CueMode::Eval,
-    )
-}
-
-pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
-    show(
-        &args.inputs,
-        &args.inject,
-        args.expression.as_deref(),
-        CueMode::Def,
-    )
-}
-
-fn show(
-    inputs: &[std::path::PathBuf],
-    inject: &[String],
-    expression: Option<&str>,
-    mode: CueMode,
-) -> anyhow::Result<ExitCode> {
-    let inputs = load(inputs, inject)?;
+    let inputs = load(&args.inputs, &output.inject)?;
     let compiled = match inputs.package {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let (mut instance, node) = match evaluate(&compiled, inputs.data, expression) {
-        Ok(selected) => selected,
+    if let Err(e) = check_package(&compiled, output.package.as_deref()) {
+        return fail(&e);
+    }
+    let mut instance = compiled.eval_with(&data_values(inputs.data));
+    let shown = if args.concrete {
+        EvalFields {
+            hidden: false,
+            optional: false,
+            definitions: false,
+        }
+    } else {
+        EvalFields {
+            hidden: args.all || args.show_hidden,
+            optional: args.all || args.show_optional,
+            definitions: true,
+        }
+    };
+    let mut text = String::new();
+    if let Some(name) = &output.package {
+        text.push_str(&format!("package {name}\n\n"));
+    }
+    let mut failure = None;
+    let headed = output.expression.len() > 1;
+    let root = [String::new()];
+    let paths = if output.expression.is_empty() {
+        &root[..]
+    } else {
+        &output.expression[..]
+    };
+    for path in paths {
+        if headed {
+            text.push_str(&format!("// {path}\n"));
+        }
+        let node = match path.as_str() {
+            "" => instance.root(),
+            path => match select(&mut instance, path) {
+                Ok(Selection::Node(n)) => n,
+                Ok(Selection::Undefined(field, _)) => {
+                    text.push_str(&format!("_|_ // {}\n", undefined(&field, None)));
+                    continue;
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            },
+        };
+        match value(&mut instance, node, args.concrete, shown) {
+            Ok(value) => text.push_str(&value),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let code = match failure {
+        None => target.write(&text)?,
+        Some(e) => {
+            target.write(&text)?;
+            fail(&e)?
+        }
+    };
+    leave(instance);
+    leave(compiled);
+    Ok(code)
+}
+
+/// `node` as `cue eval` prints it: incomplete values are shown unless
+/// `concrete`; any other error fails.
+fn value(
+    instance: &mut Instance<'_>,
+    node: Node,
+    concrete: bool,
+    shown: EvalFields,
+) -> Result<String, String> {
+    let errors = errors(instance, node);
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    if concrete && let Err(e) = instance.to_json(node, false) {
+        return Err(export_failure(instance, node, &e));
+    }
+    instance
+        .to_cue_with(node, CueMode::Eval, shown)
+        .map_err(|e| e.detailed())
+}
+
+pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
+    let inputs = load(&args.inputs, &args.inject)?;
+    let compiled = match inputs.package {
+        Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    // Incomplete values are what eval and def show; any other error fails.
+    let mut instance = compiled.eval_with(&data_values(inputs.data));
+    let node = match args.expression.as_deref() {
+        None => instance.root(),
+        Some(path) => match select(&mut instance, path) {
+            Ok(Selection::Node(n)) => n,
+            Ok(Selection::Undefined(field, column)) => {
+                return fail(&undefined(&field, Some(column)));
+            }
+            Err(e) => return fail(&e),
+        },
+    };
+    // Incomplete values are what def shows; any other error fails.
     let errors = errors(&mut instance, node);
     if !errors.is_empty() {
         return fail(&errors.join("\n"));
     }
     let mut text = String::new();
-    if mode == CueMode::Def && expression.is_none() {
+    if args.expression.is_none() {
         let package = compiled
             .files()
             .iter()
@@ -67,7 +150,7 @@ fn show(
             text.push_str(&format!("package {name}\n\n"));
         }
     }
-    let code = match instance.to_cue(node, mode) {
+    let code = match instance.to_cue(node, CueMode::Def) {
         Ok(body) => {
             text.push_str(&body);
             print(&text)

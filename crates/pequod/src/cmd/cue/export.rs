@@ -3,21 +3,97 @@
 use std::process::ExitCode;
 
 use pequod_cue::export::CueMode;
+use pequod_cue::{Instance, Node};
 
-use super::{evaluate, export_failure, fail, leave, load, print};
+use super::output::Target;
+use super::select::{Selection, select, undefined};
+use super::{check_package, data_values, export_failure, fail, leave, load};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
-    let inputs = load(&args.inputs, &args.inject)?;
+    let output = &args.output;
+    let target = match Target::new(output, CueOut::Json) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let inputs = load(&args.inputs, &output.inject)?;
     let compiled = match inputs.package {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let (mut instance, node) = match evaluate(&compiled, inputs.data, args.expression.as_deref()) {
-        Ok(selected) => selected,
-        Err(e) => return fail(&e),
+    if let Err(e) = check_package(&compiled, output.package.as_deref()) {
+        return fail(&e);
+    }
+    let mut instance = compiled.eval_with(&data_values(inputs.data));
+    let mut text = String::new();
+    if let (CueOut::Cue, Some(name)) = (target.out, &output.package) {
+        text.push_str(&format!("package {name}\n\n"));
+    }
+    let root = [String::new()];
+    let paths = if output.expression.is_empty() {
+        &root[..]
+    } else {
+        &output.expression[..]
     };
-    let text = match args.out {
+    let mut failure = None;
+    for (i, path) in paths.iter().enumerate() {
+        let node = match path.as_str() {
+            "" => instance.root(),
+            path => match select(&mut instance, path) {
+                Ok(Selection::Node(n)) => n,
+                Ok(Selection::Undefined(field, column)) => {
+                    failure = Some(undefined(&field, Some(column)));
+                    break;
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            },
+        };
+        if i > 0 {
+            text.push_str(separator(target.out));
+        }
+        match render(&mut instance, node, target.out) {
+            Ok(value) => text.push_str(&value),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if args.escape && target.out == CueOut::Json {
+        text = escape_html(&text);
+    }
+    let code = match failure {
+        None => target.write(&text)?,
+        Some(e) => {
+            target.write(&text)?;
+            fail(&e)?
+        }
+    };
+    leave(instance);
+    leave(compiled);
+    Ok(code)
+}
+
+/// What the official CLI prints between the values of several `-e`.
+fn separator(out: CueOut) -> &'static str {
+    match out {
+        CueOut::Json => "",
+        CueOut::Yaml => "---\n",
+        CueOut::Cue => "// ---\n",
+    }
+}
+
+/// `node` in `out`, ending with a newline; the error lists what keeps it
+/// from exporting.
+pub(super) fn render(
+    instance: &mut Instance<'_>,
+    node: Node,
+    out: CueOut,
+) -> Result<String, String> {
+    let text = match out {
         CueOut::Json => instance.to_json(node, true).map(|mut t| {
             t.push('\n');
             t
@@ -27,11 +103,33 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             .map(|v| serde_yaml::to_string(&v).unwrap_or_default()),
         CueOut::Cue => instance.to_cue(node, CueMode::Export),
     };
-    let code = match text {
-        Ok(text) => print(&text),
-        Err(e) => fail(&export_failure(&mut instance, node, &e)),
-    };
-    leave(instance);
-    leave(compiled);
-    code
+    text.map_err(|e| export_failure(instance, node, &e))
+}
+
+/// JSON text with `<`, `>` and `&` escaped as Go's HTML-safe encoder does
+/// (they can only occur inside strings).
+fn escape_html(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_characters_are_escaped() {
+        assert_eq!(
+            escape_html(r#"{"a": "& < >"}"#),
+            r#"{"a": "\u0026 \u003c \u003e"}"#
+        );
+    }
 }

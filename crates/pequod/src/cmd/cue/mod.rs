@@ -3,6 +3,8 @@
 
 mod eval;
 mod export;
+mod output;
+mod select;
 mod vet;
 
 use std::io::Write;
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pequod_cue::{Compiled, Instance, LoadError, Module, Node, Tags};
+use pequod_cue::{Compiled, LoadError, Module, Tags};
 
 use crate::cli::CueCommand;
 
@@ -40,16 +42,24 @@ fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     // DIR data.yaml` does; the rest are CUE files and directories.
     let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
         inputs.iter().cloned().partition(|p| is_data_file(p));
+    if inputs.is_empty() && !data_files.is_empty() {
+        // Data files alone: no CUE package is loaded.
+        let mut data = Vec::new();
+        for file in data_files {
+            data.push(parse_data(file)?);
+        }
+        let empty = Compiled::from_sources(&[]).map_err(|e| e.to_string());
+        return Ok(Inputs {
+            package: empty,
+            data,
+        });
+    }
     if inputs.is_empty() {
         inputs.push(PathBuf::from("."));
     }
     let mut data = Vec::new();
     for file in data_files {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let value: serde_json::Value = serde_yaml::from_str(&text)
-            .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
-        data.push((file, value));
+        data.push(parse_data(file)?);
     }
     let tags = Tags::parse(inject);
     let loaded = match load_module(&inputs, &tags)? {
@@ -72,22 +82,27 @@ fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     })
 }
 
-/// `compiled` unified with the data files, and the node `expression` names
-/// (the root without one); the error is the text the official CLI prints.
-fn evaluate<'c>(
-    compiled: &'c Compiled,
-    data: Vec<(PathBuf, serde_json::Value)>,
-    expression: Option<&str>,
-) -> Result<(Instance<'c>, Node), String> {
-    let data: Vec<(&str, serde_json::Value)> = data.into_iter().map(|(_, v)| ("", v)).collect();
-    let mut instance = compiled.eval_with(&data);
-    let node = match expression {
-        None => instance.root(),
-        Some(path) => instance
-            .lookup(path)
-            .ok_or_else(|| format!("reference \"{path}\" not found"))?,
+/// The parsed data files, as the values unified with the package's root.
+fn data_values(data: Vec<(PathBuf, serde_json::Value)>) -> Vec<(&'static str, serde_json::Value)> {
+    data.into_iter().map(|(_, v)| ("", v)).collect()
+}
+
+/// Fails as the official CLI does when `-p NAME` differs from the package
+/// name the CUE files declare.
+fn check_package(compiled: &Compiled, flag: Option<&str>) -> Result<(), String> {
+    let Some(flag) = flag else {
+        return Ok(());
     };
-    Ok((instance, node))
+    let declared = compiled
+        .files()
+        .iter()
+        .find_map(|f| f.package.as_ref().map(|p| p.name.name.clone()));
+    match declared {
+        Some(name) if name != flag => Err(format!(
+            "\"package\" flag clashes with existing package name ({flag} vs {name})"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Writes `text` to standard output: the command succeeded.
@@ -120,6 +135,15 @@ fn export_failure(
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// A YAML or JSON data file, parsed.
+fn parse_data(file: PathBuf) -> anyhow::Result<(PathBuf, serde_json::Value)> {
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let value: serde_json::Value = serde_yaml::from_str(&text)
+        .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
+    Ok((file, value))
 }
 
 fn is_data_file(path: &Path) -> bool {
