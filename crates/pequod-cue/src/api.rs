@@ -423,11 +423,23 @@ impl<'a> Instance<'a> {
         mode: CueMode,
         shown: EvalFields,
     ) -> Result<String, ExportError> {
+        self.to_cue_placed(n, mode, shown, &[])
+    }
+
+    /// [`Instance::to_cue_with`], the node printed as the value of the field
+    /// path `labels` (what `cue export -l a: -l b:` prints).
+    pub fn to_cue_placed(
+        &mut self,
+        n: Node,
+        mode: CueMode,
+        shown: EvalFields,
+        labels: &[String],
+    ) -> Result<String, ExportError> {
         if mode == CueMode::Export {
             self.to_json(n, false)?;
         }
         let v = self.ev.value_of(n.0);
-        Ok(to_cue(&mut self.ev, v, Some(n.0), mode, shown))
+        Ok(to_cue(&mut self.ev, v, Some(n.0), mode, shown, labels))
     }
 
     /// Every error that keeps a node from being exported, sorted by path,

@@ -305,6 +305,11 @@ pub(crate) struct CueOutputArgs {
     /// Overwrite the `-o` file if it exists.
     #[arg(short = 'f', long = "force")]
     pub(crate) force: bool,
+    /// Place each data file's value (or the package's, without data files) at this label:
+    /// `name:` literally, a field of the data (`kind`), or a string interpolating fields
+    /// (`"\(kind)-\(id)"`); repeatable, outermost first.
+    #[arg(short = 'l', long = "path", value_name = "LABEL")]
+    pub(crate) path: Vec<String>,
     /// Package name for the CUE output (`package NAME`); must match the package's own.
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     pub(crate) package: Option<String>,
@@ -462,6 +467,9 @@ mod tests {
                 "o.cue",
             ],
             &["pequod", "cue", "eval", "--escape"],
+            &[
+                "pequod", "cue", "export", "-l", "a:", "--path", "kind", "x.json",
+            ],
             &["/usr/local/bin/pequod", "cue", "export", "--help"],
             &["/usr/local/bin/pequod", "cue", "exprot"],
         ];

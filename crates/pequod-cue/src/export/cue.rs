@@ -273,17 +273,7 @@ impl CueWriter<'_, '_> {
         let mut lines = Vec::new();
         for (l, a) in self.ev.ordered_arcs(w) {
             let arc_type = self.ev.vertices[a].arc_type;
-            let shown = match self.mode {
-                CueMode::Export => l.is_regular() && arc_type == ArcType::Regular,
-                CueMode::Eval => match l {
-                    Label::Index(_) => false,
-                    Label::Hidden(_) => self.shown.hidden,
-                    Label::Def(_) => self.shown.definitions,
-                    Label::Field(_) => arc_type != ArcType::Optional || self.shown.optional,
-                },
-                CueMode::Def => !matches!(l, Label::Index(_)),
-            };
-            if !shown {
+            if !self.shows(&l, arc_type) {
                 continue;
             }
             let marker = match arc_type {
@@ -292,13 +282,22 @@ impl CueWriter<'_, '_> {
                 ArcType::Required => "!",
             };
             let v = self.ev.value_of(a);
+            let label = format!("{}{marker}:", label_text(&l));
+            if let Some(inner) = self.collapsed(&v, level) {
+                lines.push(Line {
+                    label: format!("{label} {}", inner.label),
+                    value: inner.value,
+                    align: false,
+                });
+                continue;
+            }
             let value = match self.reference(a) {
                 Some(name) => name,
                 None => self.value(v.clone(), level),
             };
             let align = !value.contains('\n') && !matches!(self.ev.default_of(v), Value::Vertex(_));
             lines.push(Line {
-                label: format!("{}{marker}:", label_text(&l)),
+                label,
                 value,
                 align,
             });
@@ -315,6 +314,84 @@ impl CueWriter<'_, '_> {
             }
         }
         lines
+    }
+
+    /// Whether a field of this label and type is printed.
+    fn shows(&self, l: &Label, arc_type: ArcType) -> bool {
+        match self.mode {
+            CueMode::Export => l.is_regular() && arc_type == ArcType::Regular,
+            CueMode::Eval => match l {
+                Label::Index(_) => false,
+                Label::Hidden(_) => self.shown.hidden,
+                Label::Def(_) => self.shown.definitions,
+                Label::Field(_) => arc_type != ArcType::Optional || self.shown.optional,
+            },
+            CueMode::Def => !matches!(l, Label::Index(_)),
+        }
+    }
+
+    /// `v` printed as the value of the field path `labels` (`cue export -l`):
+    /// one line of labels in [`CueMode::Export`], nested structs otherwise.
+    fn placed(&mut self, v: Value, labels: &[String]) -> String {
+        let names: Vec<String> = labels
+            .iter()
+            .map(|l| format!("{}:", label_text(&Label::field(l))))
+            .collect();
+        if self.mode == CueMode::Export {
+            let mut line = names.join(" ");
+            match self.collapsed(&v, 0) {
+                Some(inner) => {
+                    let _ = write!(line, " {} {}", inner.label, inner.value);
+                }
+                None => {
+                    let _ = write!(line, " {}", self.value(v, 0));
+                }
+            }
+            line.push('\n');
+            return line;
+        }
+        let last = names.len() - 1;
+        let mut out = String::new();
+        for (i, name) in names[..last].iter().enumerate() {
+            let _ = writeln!(out, "{}{name} {{", self.pad(i));
+        }
+        let value = self.value(v, last);
+        let _ = writeln!(out, "{}{} {value}", self.pad(last), names[last]);
+        for i in (0..last).rev() {
+            let _ = writeln!(out, "{}}}", self.pad(i));
+        }
+        out
+    }
+
+    /// In [`CueMode::Export`], the one field of a struct value, which the
+    /// official CLI prints on its parent's line (`a: b: 1`).
+    fn collapsed(&mut self, v: &Value, level: usize) -> Option<Line> {
+        if self.mode != CueMode::Export {
+            return None;
+        }
+        let Value::Vertex(w) = self.ev.default_of(v.clone()) else {
+            return None;
+        };
+        if self.stack.contains(&w) {
+            return None;
+        }
+        self.ev.eval_vertex(w);
+        if self.ev.vertices[w].is_list {
+            return None;
+        }
+        let shown = self
+            .ev
+            .ordered_arcs(w)
+            .into_iter()
+            .filter(|(l, a)| self.shows(l, self.ev.vertices[*a].arc_type))
+            .count();
+        if shown != 1 {
+            return None;
+        }
+        self.stack.push(w);
+        let mut lines = self.fields(w, level);
+        self.stack.pop();
+        if lines.len() == 1 { lines.pop() } else { None }
     }
 
     /// Fields one a line at `level`, aligned by runs as the official
@@ -433,6 +510,7 @@ pub(crate) fn to_cue(
     at: Option<VId>,
     mode: CueMode,
     shown: EvalFields,
+    labels: &[String],
 ) -> String {
     let mut w = CueWriter {
         ev,
@@ -445,6 +523,9 @@ pub(crate) fn to_cue(
     } else {
         w.ev.default_of(v)
     };
+    if !labels.is_empty() {
+        return w.placed(v, labels);
+    }
     match (v, at) {
         (Value::Vertex(x), Some(_)) if !w.ev.vertices[x].is_list => {
             w.ev.eval_vertex(x);

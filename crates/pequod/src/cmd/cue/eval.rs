@@ -31,10 +31,14 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    if let Err(e) = check_package(&compiled, output.package.as_deref()) {
+    if let Err(e) = check_package(&compiled, &args.inputs, output.package.as_deref()) {
         return fail(&e);
     }
-    let mut instance = compiled.eval_with(&data_values(inputs.data));
+    let data = match data_values(inputs.data, &output.path) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let mut instance = compiled.eval_with(&data);
     let shown = if args.concrete {
         EvalFields {
             hidden: false,
@@ -61,27 +65,34 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
         &output.expression[..]
     };
     for path in paths {
-        if headed {
-            text.push_str(&format!("// {path}\n"));
-        }
+        // With several expressions each value, or its error, is headed by it.
+        let header = if headed {
+            format!("// {path}\n")
+        } else {
+            String::new()
+        };
         let node = match path.as_str() {
             "" => instance.root(),
             path => match select(&mut instance, path) {
                 Ok(Selection::Node(n)) => n,
                 Ok(Selection::Undefined(field, _)) => {
+                    text.push_str(&header);
                     text.push_str(&format!("_|_ // {}\n", undefined(&field, None)));
                     continue;
                 }
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(header + &e);
                     break;
                 }
             },
         };
         match value(&mut instance, node, args.concrete, shown) {
-            Ok(value) => text.push_str(&value),
+            Ok(value) => {
+                text.push_str(&header);
+                text.push_str(&value);
+            }
             Err(e) => {
-                failure = Some(e);
+                failure = Some(header + &e);
                 break;
             }
         }
@@ -124,7 +135,11 @@ pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let mut instance = compiled.eval_with(&data_values(inputs.data));
+    let data = match data_values(inputs.data, &[]) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let mut instance = compiled.eval_with(&data);
     let node = match args.expression.as_deref() {
         None => instance.root(),
         Some(path) => match select(&mut instance, path) {

@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use pequod_cue::export::CueMode;
+use pequod_cue::export::{CueMode, EvalFields};
 use pequod_cue::{Instance, Node};
 
 use super::output::Target;
 use super::select::{Selection, select, undefined};
-use super::{check_package, data_values, export_failure, fail, leave, load};
+use super::{check_package, data_values, export_failure, fail, leave, load, place};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
@@ -21,10 +21,20 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    if let Err(e) = check_package(&compiled, output.package.as_deref()) {
+    if let Err(e) = check_package(&compiled, &args.inputs, output.package.as_deref()) {
         return fail(&e);
     }
-    let mut instance = compiled.eval_with(&data_values(inputs.data));
+    // Without data files `-l` places the package's value.
+    let labels = match inputs.data.is_empty() {
+        true => place::literals(&output.path),
+        false => Ok(Vec::new()),
+    };
+    let placed = labels.and_then(|labels| Ok((labels, data_values(inputs.data, &output.path)?)));
+    let (labels, data) = match placed {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let mut instance = compiled.eval_with(&data);
     let mut text = String::new();
     if let (CueOut::Cue, Some(name)) = (target.out, &output.package) {
         text.push_str(&format!("package {name}\n\n"));
@@ -54,7 +64,7 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
         if i > 0 {
             text.push_str(separator(target.out));
         }
-        match render(&mut instance, node, target.out) {
+        match render(&mut instance, node, target.out, &labels) {
             Ok(value) => text.push_str(&value),
             Err(e) => {
                 failure = Some(e);
@@ -86,22 +96,30 @@ fn separator(out: CueOut) -> &'static str {
     }
 }
 
-/// `node` in `out`, ending with a newline; the error lists what keeps it
-/// from exporting.
+/// `node` in `out`, ending with a newline, placed at the field path
+/// `labels`; the error lists what keeps it from exporting.
 pub(super) fn render(
     instance: &mut Instance<'_>,
     node: Node,
     out: CueOut,
+    labels: &[String],
 ) -> Result<String, String> {
     let text = match out {
-        CueOut::Json => instance.to_json(node, true).map(|mut t| {
+        CueOut::Json => instance.to_json(node, true).map(|t| {
+            let mut t = labels.iter().rev().fold(t, |inner, label| {
+                let key = serde_json::Value::String(label.clone());
+                format!("{{\n    {key}: {}\n}}", inner.replace('\n', "\n    "))
+            });
             t.push('\n');
             t
         }),
-        CueOut::Yaml => instance
-            .to_json_value(node)
-            .map(|v| serde_yaml::to_string(&v).unwrap_or_default()),
-        CueOut::Cue => instance.to_cue(node, CueMode::Export),
+        CueOut::Yaml => instance.to_json_value(node).map(|v| {
+            let v = labels.iter().rev().fold(v, |inner, label| {
+                serde_json::Value::Object(serde_json::Map::from_iter([(label.clone(), inner)]))
+            });
+            serde_yaml::to_string(&v).unwrap_or_default()
+        }),
+        CueOut::Cue => instance.to_cue_placed(node, CueMode::Export, EvalFields::default(), labels),
     };
     text.map_err(|e| export_failure(instance, node, &e))
 }

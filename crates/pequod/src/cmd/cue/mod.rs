@@ -4,6 +4,7 @@
 mod eval;
 mod export;
 mod output;
+mod place;
 mod select;
 mod vet;
 
@@ -82,17 +83,35 @@ fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     })
 }
 
-/// The parsed data files, as the values unified with the package's root.
-fn data_values(data: Vec<(PathBuf, serde_json::Value)>) -> Vec<(&'static str, serde_json::Value)> {
-    data.into_iter().map(|(_, v)| ("", v)).collect()
+/// The parsed data files, as the values unified with the package's root,
+/// each placed at the labels `paths` give (`-l`); the error is the text
+/// the official CLI prints.
+fn data_values(
+    data: Vec<(PathBuf, serde_json::Value)>,
+    paths: &[String],
+) -> Result<Vec<(&'static str, serde_json::Value)>, String> {
+    data.into_iter()
+        .map(|(_, v)| Ok(("", place::place(v, paths)?)))
+        .collect()
 }
 
 /// Fails as the official CLI does when `-p NAME` differs from the package
-/// name the CUE files declare.
-fn check_package(compiled: &Compiled, flag: Option<&str>) -> Result<(), String> {
+/// name the CUE files named among `inputs` declare (a directory's package
+/// is printed under the flag's name).
+fn check_package(
+    compiled: &Compiled,
+    inputs: &[PathBuf],
+    flag: Option<&str>,
+) -> Result<(), String> {
     let Some(flag) = flag else {
         return Ok(());
     };
+    let files_named = inputs
+        .iter()
+        .any(|p| p.is_file() && p.extension().is_some_and(|e| e == "cue"));
+    if !files_named {
+        return Ok(());
+    }
     let declared = compiled
         .files()
         .iter()
@@ -259,6 +278,12 @@ fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> 
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
+            // The official loader skips files named `.x.cue` and `_x.cue`.
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| !n.starts_with(['.', '_']))
+            })
             .collect();
         files.sort();
         for file in files {
