@@ -63,9 +63,18 @@ fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
         data.push(parse_data(file)?);
     }
     let tags = Tags::parse(inject);
-    let loaded = match load_module(&inputs, &tags)? {
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let loaded = match load_module(&inputs, &tags, &cwd)? {
         Some(loaded) => loaded,
         None => {
+            for input in inputs.iter().filter(|i| i.is_dir()) {
+                if let Some(e) = no_files(input)? {
+                    return Ok(Inputs {
+                        package: Err(e),
+                        data,
+                    });
+                }
+            }
             let mut sources = Vec::new();
             for input in &inputs {
                 collect(input, &mut sources)?;
@@ -173,22 +182,23 @@ fn is_data_file(path: &Path) -> bool {
             .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
-/// Loads the inputs as a package of the module they are in (a directory,
-/// `dir:name`, or files of one directory), with the module packages they
-/// import; `None` if they are in no module (no `cue.mod` above them).
+/// Loads the inputs as a package of the module the working directory `cwd`
+/// is in, as the official CLI does (a directory, `dir:name`, or files of
+/// one directory), with the module packages they import; `None` outside a
+/// module (no `cue.mod` above `cwd`) or for inputs outside it.
 fn load_module(
     inputs: &[PathBuf],
     tags: &Tags,
+    cwd: &Path,
 ) -> anyhow::Result<Option<Result<Compiled, LoadError>>> {
     let Some(first) = inputs.first() else {
         return Ok(None);
     };
     let (first_path, qualifier) = split_qualifier(first);
-    let Some(root) = Module::find_root(&first_path) else {
+    let Some(root) = Module::find_root(cwd) else {
         return Ok(None);
     };
-    let cwd = std::env::current_dir().context("reading the working directory")?;
-    let shown = relative_root(&root, &cwd);
+    let shown = relative_root(&root, cwd);
     let module = match Module::from_dir(&shown) {
         Ok(m) => m,
         Err(e) => return Ok(Some(Err(e))),
@@ -268,6 +278,42 @@ fn relative_root(root: &Path, cwd: &Path) -> PathBuf {
 fn fail(message: &str) -> anyhow::Result<ExitCode> {
     writeln!(std::io::stderr(), "{message}")?;
     Ok(ExitCode::FAILURE)
+}
+
+/// What the official CLI says of a directory none of whose files it loads:
+/// it has none, or only files named `.x.cue` or `_x.cue`.
+fn no_files(dir: &Path) -> anyhow::Result<Option<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".cue"))
+        .collect();
+    names.sort();
+    if names.iter().any(|n| !n.starts_with(['.', '_'])) {
+        return Ok(None);
+    }
+    let shown = dir.display().to_string();
+    if names.is_empty() {
+        return Ok(Some(format!("cue: {shown:?} matched no packages")));
+    }
+    let mut message = format!("build constraints exclude all CUE files in {shown}:");
+    for name in names {
+        let path = dir.join(&name);
+        // The official CLI names dot files as joined, the others from `./`.
+        let (file, reason) = match name.starts_with('.') {
+            true => (path.display().to_string(), '.'),
+            false => (display_name(&path), '_'),
+        };
+        let file = file
+            .strip_prefix("./")
+            .filter(|_| reason == '.')
+            .unwrap_or(&file)
+            .to_owned();
+        message.push_str(&format!("\n    {file}: filename starts with a '{reason}'"));
+    }
+    Ok(Some(message))
 }
 
 /// A file, or a directory's `.cue` files in name order.
@@ -364,13 +410,17 @@ mod tests {
             (vec![root.join("a.cue")], r#"{"n":"lib"}"#),
             (vec![root.join("lib")], r#"{"Name":"lib"}"#),
         ] {
-            let compiled = load_module(&inputs, &tags).unwrap().unwrap().unwrap();
+            let compiled = load_module(&inputs, &tags, &root)
+                .unwrap()
+                .unwrap()
+                .unwrap();
             let mut i = compiled.eval();
             let r = i.root();
             assert_eq!(i.to_json(r, false).unwrap(), want);
         }
+        // Outside a module, the module of the inputs is not used.
         assert!(
-            load_module(&[std::env::temp_dir()], &tags)
+            load_module(&[root.join("sub")], &tags, &std::env::temp_dir())
                 .unwrap()
                 .is_none()
         );
