@@ -405,6 +405,10 @@ mod tests {
             std::fs::write(path, s).unwrap();
         }
         let tags = Tags::new();
+        // The module is the working directory's, and its files are named
+        // from there: the only test here that changes it.
+        let before = std::env::current_dir().unwrap();
+        std::env::set_current_dir(&root).unwrap();
         for (inputs, want) in [
             (vec![root.join("sub")], r#"{"m":"lib","n":"lib"}"#),
             (vec![root.join("a.cue")], r#"{"n":"lib"}"#),
@@ -418,6 +422,7 @@ mod tests {
             let r = i.root();
             assert_eq!(i.to_json(r, false).unwrap(), want);
         }
+        std::env::set_current_dir(before).unwrap();
         // Outside a module, the module of the inputs is not used.
         assert!(
             load_module(&[root.join("sub")], &tags, &std::env::temp_dir())
