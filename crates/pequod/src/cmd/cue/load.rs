@@ -1,0 +1,334 @@
+//! Loading a command's inputs: the CUE package (of the working directory's
+//! module, or loose files and directories) and the YAML and JSON data files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use pequod_cue::{Compiled, LoadError, Module, Tags};
+
+/// The inputs of a command: the package, compiled (or the error text the
+/// official CLI prints when it does not load), and the data files given
+/// after it, parsed.
+pub(super) struct Inputs {
+    pub(super) package: Result<Compiled, String>,
+    pub(super) data: Vec<(PathBuf, serde_json::Value)>,
+}
+
+/// Loads the CUE inputs (files, directories, `dir:name`; `.` when there
+/// are none) as one package with `inject` tags, and parses the YAML and
+/// JSON data files among `inputs`.
+pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
+    // Data files (YAML, JSON) are unified with the package, as `cue export
+    // DIR data.yaml` does; the rest are CUE files and directories.
+    let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
+        inputs.iter().cloned().partition(|p| is_data_file(p));
+    if inputs.is_empty() && !data_files.is_empty() {
+        // Data files alone: no CUE package is loaded.
+        let mut data = Vec::new();
+        for file in data_files {
+            data.push(parse_data(file)?);
+        }
+        let empty = Compiled::from_sources(&[]).map_err(|e| e.to_string());
+        return Ok(Inputs {
+            package: empty,
+            data,
+        });
+    }
+    if inputs.is_empty() {
+        inputs.push(PathBuf::from("."));
+    }
+    let mut data = Vec::new();
+    for file in data_files {
+        data.push(parse_data(file)?);
+    }
+    let tags = Tags::parse(inject);
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let loaded = match load_module(&inputs, &tags, &cwd)? {
+        Some(loaded) => loaded,
+        None => {
+            for input in inputs.iter().filter(|i| i.is_dir()) {
+                if let Some(e) = no_files(input)? {
+                    return Ok(Inputs {
+                        package: Err(e),
+                        data,
+                    });
+                }
+            }
+            let mut sources = Vec::new();
+            for input in &inputs {
+                collect(input, &mut sources)?;
+            }
+            let refs: Vec<(&str, &str)> = sources
+                .iter()
+                .map(|(n, s)| (n.as_str(), s.as_str()))
+                .collect();
+            Compiled::from_sources_with_tags(&refs, &tags)
+        }
+    };
+    Ok(Inputs {
+        package: loaded.map_err(|e| e.to_string()),
+        data,
+    })
+}
+
+/// A YAML or JSON data file, parsed.
+fn parse_data(file: PathBuf) -> anyhow::Result<(PathBuf, serde_json::Value)> {
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let value: serde_json::Value = serde_yaml::from_str(&text)
+        .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
+    Ok((file, value))
+}
+
+fn is_data_file(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+}
+
+/// Loads the inputs as a package of the module the working directory `cwd`
+/// is in, as the official CLI does (a directory, `dir:name`, or files of
+/// one directory), with the module packages they import; `None` outside a
+/// module (no `cue.mod` above `cwd`) or for inputs outside it.
+fn load_module(
+    inputs: &[PathBuf],
+    tags: &Tags,
+    cwd: &Path,
+) -> anyhow::Result<Option<Result<Compiled, LoadError>>> {
+    let Some(first) = inputs.first() else {
+        return Ok(None);
+    };
+    let (first_path, qualifier) = split_qualifier(first);
+    let Some(root) = Module::find_root(cwd) else {
+        return Ok(None);
+    };
+    let shown = relative_root(&root, cwd);
+    let module = match Module::from_dir(&shown) {
+        Ok(m) => m,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    let rel = |p: &Path| -> Option<String> {
+        let abs = normalize(&std::path::absolute(p).ok()?);
+        let rel = abs.strip_prefix(&root).ok()?;
+        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+        Some(parts?.join("/"))
+    };
+    if first_path.is_dir() {
+        let Some(dir) = rel(&first_path) else {
+            return Ok(None);
+        };
+        let package = match qualifier {
+            Some(q) => format!("{dir}:{q}"),
+            None => dir,
+        };
+        return Ok(Some(module.compile(&package, tags)));
+    }
+    let mut files = Vec::new();
+    for input in inputs {
+        match rel(input) {
+            Some(r) => files.push(r),
+            None => return Ok(None),
+        }
+    }
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    Ok(Some(module.compile_files(&refs, tags)))
+}
+
+/// A path with `.` and `..` resolved lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `dir:name` into the directory and the package name, unless a file or
+/// directory of that name exists.
+fn split_qualifier(input: &Path) -> (PathBuf, Option<String>) {
+    if input.exists() {
+        return (input.to_path_buf(), None);
+    }
+    let text = input.display().to_string();
+    match text.rsplit_once(':') {
+        Some((dir, name)) if !name.contains('/') => (PathBuf::from(dir), Some(name.to_string())),
+        _ => (input.to_path_buf(), None),
+    }
+}
+
+/// The module root as a path relative to the working directory when it is
+/// at or above it (so errors name files as `cue` does: `./lib/a.cue`).
+fn relative_root(root: &Path, cwd: &Path) -> PathBuf {
+    if let Ok(below) = cwd.strip_prefix(root) {
+        let ups = below.components().count();
+        if ups == 0 {
+            return PathBuf::from(".");
+        }
+        return (0..ups).map(|_| "..").collect();
+    }
+    match root.strip_prefix(cwd) {
+        Ok(down) => Path::new(".").join(down),
+        Err(_) => root.to_path_buf(),
+    }
+}
+
+/// What the official CLI says of a directory none of whose files it loads:
+/// it has none, or only files named `.x.cue` or `_x.cue`.
+fn no_files(dir: &Path) -> anyhow::Result<Option<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".cue"))
+        .collect();
+    names.sort();
+    if names.iter().any(|n| !n.starts_with(['.', '_'])) {
+        return Ok(None);
+    }
+    let shown = dir.display().to_string();
+    if names.is_empty() {
+        return Ok(Some(format!("cue: {shown:?} matched no packages")));
+    }
+    let mut message = format!("build constraints exclude all CUE files in {shown}:");
+    for name in names {
+        let path = dir.join(&name);
+        // The official CLI names dot files as joined, the others from `./`.
+        let (file, reason) = match name.starts_with('.') {
+            true => (path.display().to_string(), '.'),
+            false => (display_name(&path), '_'),
+        };
+        let file = file
+            .strip_prefix("./")
+            .filter(|_| reason == '.')
+            .unwrap_or(&file)
+            .to_owned();
+        message.push_str(&format!("\n    {file}: filename starts with a '{reason}'"));
+    }
+    Ok(Some(message))
+}
+
+/// A file, or a directory's `.cue` files in name order.
+fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+    if input.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+            .with_context(|| format!("reading {}", input.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
+            // The official loader skips files named `.x.cue` and `_x.cue`.
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| !n.starts_with(['.', '_']))
+            })
+            .collect();
+        files.sort();
+        for file in files {
+            collect(&file, out)?;
+        }
+        return Ok(());
+    }
+    let source =
+        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
+    out.push((display_name(input), source));
+    Ok(())
+}
+
+/// A file name as the official CLI prints it in positions: relative paths
+/// start with `./`.
+fn display_name(path: &Path) -> String {
+    let name = path.display().to_string();
+    if path.is_absolute() || name.starts_with("./") || name.starts_with("../") {
+        name
+    } else {
+        format!("./{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use super::*;
+
+    #[test]
+    fn paths_resolve_lexically() {
+        assert_eq!(
+            normalize(Path::new("/m/sub/../a.cue")),
+            PathBuf::from("/m/a.cue")
+        );
+        assert_eq!(
+            relative_root(Path::new("/m"), Path::new("/m/sub/x")),
+            PathBuf::from("../..")
+        );
+        assert_eq!(
+            relative_root(Path::new("/m"), Path::new("/m")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative_root(Path::new("/w/m"), Path::new("/w")),
+            PathBuf::from("./m")
+        );
+        let (dir, q) = split_qualifier(Path::new("/nonexistent/lib:other"));
+        assert_eq!(
+            (dir, q.as_deref()),
+            (PathBuf::from("/nonexistent/lib"), Some("other"))
+        );
+    }
+
+    #[test]
+    fn a_module_directory_loads_with_its_imports() {
+        let root = std::env::temp_dir().join(format!("pequod-cue-cli-{}", std::process::id()));
+        for (p, s) in [
+            (
+                "cue.mod/module.cue",
+                "module: \"example.com/x\"\nlanguage: version: \"v0.17.1\"\n",
+            ),
+            ("lib/lib.cue", "package lib\nName: \"lib\"\n"),
+            (
+                "a.cue",
+                "package x\nimport \"example.com/x/lib\"\nn: lib.Name\n",
+            ),
+            ("sub/b.cue", "package x\nm: n\n"),
+        ] {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, s).unwrap();
+        }
+        let tags = Tags::new();
+        // The module is the working directory's, and its files are named
+        // from there: the only test here that changes it.
+        let before = std::env::current_dir().unwrap();
+        std::env::set_current_dir(&root).unwrap();
+        for (inputs, want) in [
+            (vec![root.join("sub")], r#"{"m":"lib","n":"lib"}"#),
+            (vec![root.join("a.cue")], r#"{"n":"lib"}"#),
+            (vec![root.join("lib")], r#"{"Name":"lib"}"#),
+        ] {
+            let compiled = load_module(&inputs, &tags, &root)
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            let mut i = compiled.eval();
+            let r = i.root();
+            assert_eq!(i.to_json(r, false).unwrap(), want);
+        }
+        std::env::set_current_dir(before).unwrap();
+        // Outside a module, the module of the inputs is not used.
+        assert!(
+            load_module(&[root.join("sub")], &tags, &std::env::temp_dir())
+                .unwrap()
+                .is_none()
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
