@@ -378,6 +378,8 @@ pub(crate) enum CueOut {
     Yaml,
     /// CUE, as `cue export --out cue` prints it.
     Cue,
+    /// A string value as it is, on its own line.
+    Text,
 }
 
 /// How `pequod graph` prints.

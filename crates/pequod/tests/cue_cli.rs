@@ -79,8 +79,9 @@ fn failing_exports_fail_in_both() {
     }
 }
 
-/// `-e` (repeatable), `-o`, `-p`, `-l`, `--escape` and eval's `-c`, `-a`,
-/// `-H` and `-O`: the same status, stdout and stderr.
+/// `-e` (repeatable), `-o`, `-p`, `-l`, `--escape`, `--out text` and eval's
+/// `-c`, `-a`, `-H` and `-O`, empty YAML files, and which files of a
+/// directory load: the same status, stdout and stderr.
 #[test]
 fn flags_match() {
     let dir = PathBuf::from(format!("{CLI_FIXTURES}/flags"));
@@ -146,6 +147,12 @@ fn flags_match() {
         &["export", "-l", "zz", "data.json"],
         &["export", "--out", "cue", "-p", "blah", "data.json"],
         &["export", "-o", "x.foo", "pkg.cue"],
+        &["export", "-e", "name", "--out", "text", "pkg.cue"],
+        &["export", "empty.yaml"],
+        &["export", "data.json", "empty.yaml"],
+        &["export"],
+        &["eval", "pkg.cue", "sub/path.cue"],
+        &["eval", "./anon"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

@@ -93,6 +93,7 @@ fn separator(out: CueOut) -> &'static str {
         CueOut::Json => "",
         CueOut::Yaml => "---\n",
         CueOut::Cue => "// ---\n",
+        CueOut::Text => "",
     }
 }
 
@@ -120,8 +121,34 @@ pub(super) fn render(
             serde_yaml::to_string(&v).unwrap_or_default()
         }),
         CueOut::Cue => instance.to_cue_placed(node, CueMode::Export, EvalFields::default(), labels),
+        CueOut::Text => return text(instance, node),
     };
     text.map_err(|e| export_failure(instance, node, &e))
+}
+
+/// A string value and a newline (`--out text`); other values fail.
+fn text(instance: &mut Instance<'_>, node: Node) -> Result<String, String> {
+    let value = instance
+        .to_json_value(node)
+        .map_err(|e| export_failure(instance, node, &e))?;
+    let kind = match &value {
+        serde_json::Value::String(s) => return Ok(format!("{s}\n")),
+        serde_json::Value::Object(_) => "struct",
+        serde_json::Value::Array(_) => "list",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Null => "null",
+        serde_json::Value::Number(n) if n.is_f64() => "float",
+        serde_json::Value::Number(_) => "int",
+    };
+    let path = instance.path(node);
+    let at = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
+    Err(format!(
+        "{at}cannot use value {value} (type {kind}) as string"
+    ))
 }
 
 /// JSON text with `<`, `>` and `&` escaped as Go's HTML-safe encoder does

@@ -22,41 +22,52 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     // DIR data.yaml` does; the rest are CUE files and directories.
     let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
         inputs.iter().cloned().partition(|p| is_data_file(p));
-    if inputs.is_empty() && !data_files.is_empty() {
+    let given = data_files.len();
+    // An empty YAML file is `*null | _`: nothing beside other values, and
+    // null alone.
+    let mut data = Vec::new();
+    for file in data_files {
+        data.extend(parse_data(file)?);
+    }
+    if inputs.is_empty() && given > 0 {
         // Data files alone: no CUE package is loaded.
-        let mut data = Vec::new();
-        for file in data_files {
-            data.push(parse_data(file)?);
-        }
-        let empty = Compiled::from_sources(&[]).map_err(|e| e.to_string());
-        return Ok(Inputs {
-            package: empty,
-            data,
-        });
+        let source = if data.is_empty() { "null" } else { "" };
+        let package = Compiled::from_sources(&[("", source)]).map_err(|e| e.to_string());
+        return Ok(Inputs { package, data });
     }
     if inputs.is_empty() {
         inputs.push(PathBuf::from("."));
-    }
-    let mut data = Vec::new();
-    for file in data_files {
-        data.push(parse_data(file)?);
     }
     let tags = Tags::parse(inject);
     let cwd = std::env::current_dir().context("reading the working directory")?;
     let loaded = match load_module(&inputs, &tags, &cwd)? {
         Some(loaded) => loaded,
         None => {
-            for input in inputs.iter().filter(|i| i.is_dir()) {
-                if let Some(e) = no_files(input)? {
+            if inputs.iter().all(|i| !i.is_dir()) {
+                if let Err(e) = one_package(&inputs)? {
                     return Ok(Inputs {
                         package: Err(e),
                         data,
                     });
                 }
+                // The official loader puts files of subdirectories last.
+                inputs.sort_by_cached_key(|p| (normalize(p).components().count(), p.clone()));
             }
             let mut sources = Vec::new();
             for input in &inputs {
-                collect(input, &mut sources)?;
+                if !input.is_dir() {
+                    collect(input, &mut sources)?;
+                    continue;
+                }
+                match dir_package(input)? {
+                    Ok(files) => sources.extend(files),
+                    Err(e) => {
+                        return Ok(Inputs {
+                            package: Err(e),
+                            data,
+                        });
+                    }
+                }
             }
             let refs: Vec<(&str, &str)> = sources
                 .iter()
@@ -71,13 +82,20 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     })
 }
 
-/// A YAML or JSON data file, parsed.
-fn parse_data(file: PathBuf) -> anyhow::Result<(PathBuf, serde_json::Value)> {
+/// A YAML or JSON data file, parsed; `None` if it is empty (blank lines
+/// and comments).
+fn parse_data(file: PathBuf) -> anyhow::Result<Option<(PathBuf, serde_json::Value)>> {
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(None);
+    }
     let value: serde_json::Value = serde_yaml::from_str(&text)
         .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
-    Ok((file, value))
+    Ok(Some((file, value)))
 }
 
 fn is_data_file(path: &Path) -> bool {
@@ -180,63 +198,101 @@ fn relative_root(root: &Path, cwd: &Path) -> PathBuf {
     }
 }
 
-/// What the official CLI says of a directory none of whose files it loads:
-/// it has none, or only files named `.x.cue` or `_x.cue`.
-fn no_files(dir: &Path) -> anyhow::Result<Option<String>> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
+/// The files of the one package a directory holds, as the official CLI
+/// picks them: files named `.x.cue` or `_x.cue` and files without a package
+/// name are left out; the error is its text when no package, or several,
+/// remain.
+fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, String>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .flatten()
-        .filter(|e| e.path().is_file())
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter(|n| n.ends_with(".cue"))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
         .collect();
-    names.sort();
-    if names.iter().any(|n| !n.starts_with(['.', '_'])) {
-        return Ok(None);
-    }
+    paths.sort();
     let shown = dir.display().to_string();
-    if names.is_empty() {
-        return Ok(Some(format!("cue: {shown:?} matched no packages")));
+    if paths.is_empty() {
+        return Ok(Err(format!("cue: {shown:?} matched no packages")));
     }
-    let mut message = format!("build constraints exclude all CUE files in {shown}:");
-    for name in names {
-        let path = dir.join(&name);
-        // The official CLI names dot files as joined, the others from `./`.
-        let (file, reason) = match name.starts_with('.') {
-            true => (path.display().to_string(), '.'),
-            false => (display_name(&path), '_'),
-        };
-        let file = file
-            .strip_prefix("./")
-            .filter(|_| reason == '.')
-            .unwrap_or(&file)
+    let mut excluded = Vec::new();
+    // (package, file name, display name, source) of the files that load.
+    let mut named: Vec<(String, String, String, String)> = Vec::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
             .to_owned();
-        message.push_str(&format!("\n    {file}: filename starts with a '{reason}'"));
+        if let Some(reason) = name.chars().next().filter(|c| matches!(c, '.' | '_')) {
+            // The official CLI names dot files as joined, the others from `./`.
+            let file = match reason {
+                '.' => {
+                    let joined = path.display().to_string();
+                    joined.strip_prefix("./").unwrap_or(&joined).to_owned()
+                }
+                _ => display_name(&path),
+            };
+            excluded.push(format!("{file}: filename starts with a '{reason}'"));
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let shown_file = display_name(&path);
+        let (file, _) = pequod_cue::parse_file_partial(&shown_file, &source);
+        match file.package.map(|p| p.name.name) {
+            Some(package) if package != "_" => named.push((package, name, shown_file, source)),
+            _ => excluded.push(format!("{shown_file}: no package name")),
+        }
     }
-    Ok(Some(message))
+    let Some((first, first_file, _, _)) = named.first() else {
+        let mut message = format!("build constraints exclude all CUE files in {shown}:");
+        for line in excluded {
+            message.push_str(&format!("\n    {line}"));
+        }
+        return Ok(Err(message));
+    };
+    if let Some((other, other_file, _, _)) = named.iter().find(|(p, ..)| p != first) {
+        return Ok(Err(format!(
+            "found packages {first:?} ({first_file}) and {other:?} ({other_file}) in {shown:?}"
+        )));
+    }
+    Ok(Ok(named
+        .into_iter()
+        .map(|(_, _, shown_file, source)| (shown_file, source))
+        .collect()))
 }
 
-/// A file, or a directory's `.cue` files in name order.
-fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
-    if input.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-            .with_context(|| format!("reading {}", input.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
-            // The official loader skips files named `.x.cue` and `_x.cue`.
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| !n.starts_with(['.', '_']))
-            })
-            .collect();
-        files.sort();
-        for file in files {
-            collect(&file, out)?;
+/// Fails as the official CLI does when CUE files given by name declare
+/// different packages (files without one, or `package _`, go with any).
+fn one_package(files: &[PathBuf]) -> anyhow::Result<Result<(), String>> {
+    let mut first: Option<(String, String)> = None;
+    for path in files {
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let (file, _) = pequod_cue::parse_file_partial(&display_name(path), &source);
+        let Some(package) = file.package.map(|p| p.name.name).filter(|p| p != "_") else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        match &first {
+            None => first = Some((package, name)),
+            Some((p, f)) if *p != package => {
+                return Ok(Err(format!(
+                    "found packages {p:?} ({f}) and {package:?} ({name}) in \".\""
+                )));
+            }
+            Some(_) => {}
         }
-        return Ok(());
     }
+    Ok(Ok(()))
+}
+
+/// A file's name and text.
+fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
     let source =
         std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
     out.push((display_name(input), source));

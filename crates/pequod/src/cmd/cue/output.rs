@@ -87,6 +87,7 @@ fn format_of(name: &str) -> Option<CueOut> {
         "json" => Some(CueOut::Json),
         "yaml" | "yml" => Some(CueOut::Yaml),
         "cue" => Some(CueOut::Cue),
+        "txt" | "text" => Some(CueOut::Text),
         _ => None,
     }
 }
