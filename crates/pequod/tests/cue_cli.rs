@@ -153,6 +153,8 @@ fn flags_match() {
         &["export"],
         &["eval", "pkg.cue", "sub/path.cue"],
         &["eval", "./anon"],
+        &["export", "disjunction.cue"],
+        &["eval", "-c", "disjunction.cue"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
