@@ -80,8 +80,9 @@ fn failing_exports_fail_in_both() {
 }
 
 /// `-e` (repeatable), `-o`, `-p`, `-l`, `--escape`, `--out text` and eval's
-/// `-c`, `-a`, `-H` and `-O`, empty YAML files, and which files of a
-/// directory load: the same status, stdout and stderr.
+/// `-c`, `-a`, `-H` and `-O`, empty YAML files, JSON Lines and JSON syntax
+/// errors, and which files of a directory load: the same status, stdout
+/// and stderr.
 #[test]
 fn flags_match() {
     let dir = PathBuf::from(format!("{CLI_FIXTURES}/flags"));
@@ -155,6 +156,11 @@ fn flags_match() {
         &["eval", "./anon"],
         &["export", "disjunction.cue"],
         &["eval", "-c", "disjunction.cue"],
+        &["export", "json/x1.json"],
+        &["export", "json/x3.json"],
+        &["export", "json/x5.jsonl"],
+        &["export", "json/v.jsonl"],
+        &["export", "json/two.json"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

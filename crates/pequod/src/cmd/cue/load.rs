@@ -20,14 +20,24 @@ pub(super) struct Inputs {
 pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
-    let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
-        inputs.iter().cloned().partition(|p| is_data_file(p));
+    let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) = inputs
+        .iter()
+        .cloned()
+        .partition(|p| super::data::is_data_file(p));
     let given = data_files.len();
     // An empty YAML file is `*null | _`: nothing beside other values, and
     // null alone.
     let mut data = Vec::new();
     for file in data_files {
-        data.extend(parse_data(file)?);
+        match super::data::parse(file)? {
+            Ok(values) => data.extend(values),
+            Err(e) => {
+                return Ok(Inputs {
+                    package: Err(e),
+                    data,
+                });
+            }
+        }
     }
     if inputs.is_empty() && given > 0 {
         // Data files alone: no CUE package is loaded.
@@ -80,30 +90,6 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         package: loaded.map_err(|e| e.to_string()),
         data,
     })
-}
-
-/// A YAML or JSON data file, parsed; `None` if it is empty (blank lines
-/// and comments).
-fn parse_data(file: PathBuf) -> anyhow::Result<Option<(PathBuf, serde_json::Value)>> {
-    let text =
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    if text
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
-        return Ok(None);
-    }
-    let value: serde_json::Value = serde_yaml::from_str(&text)
-        .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
-    Ok(Some((file, value)))
-}
-
-fn is_data_file(path: &Path) -> bool {
-    path.is_file()
-        && path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
 /// Loads the inputs as a package of the module the working directory `cwd`
@@ -301,7 +287,7 @@ fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> 
 
 /// A file name as the official CLI prints it in positions: relative paths
 /// start with `./`.
-fn display_name(path: &Path) -> String {
+pub(super) fn display_name(path: &Path) -> String {
     let name = path.display().to_string();
     if path.is_absolute() || name.starts_with("./") || name.starts_with("../") {
         name

@@ -1,6 +1,7 @@
 //! `pequod cue`: the official CLI's `export`, `eval`, `def` and `vet`, on
 //! Pequod's evaluator. `load` reads the inputs; each verb has its file.
 
+mod data;
 mod eval;
 mod export;
 mod load;
