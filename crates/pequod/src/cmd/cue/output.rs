@@ -114,6 +114,7 @@ mod tests {
         ));
         assert!(matches!(split_prefix("c:/x.json"), (None, Some(_))));
         assert_eq!(format_of("yml"), Some(CueOut::Yaml));
-        assert_eq!(format_of("txt"), None);
+        assert_eq!(format_of("txt"), Some(CueOut::Text));
+        assert_eq!(format_of("foo"), None);
     }
 }
