@@ -167,6 +167,31 @@ fn flags_match() {
     }
 }
 
+/// Packages named by import path in the working directory's module, and
+/// the errors for paths no package, or a nested module, answers.
+#[test]
+fn import_path_arguments_match() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/module"));
+    for args in [
+        &["export", "mod.com/x"][..],
+        &["export", "mod.com/x:y"],
+        &["export", "mod.com/x@v0:x"],
+        &["export", "mod.com:root"],
+        &["export", "mod.com/1x"],
+        &["export", "mod.com/1x:x"],
+        &["export", "mod.com/nested"],
+        &["export", "./nested"],
+        &["export", "mod.com/z"],
+        &["export", "other.com/q"],
+        &["export", "foo.bar"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+    let (ours, theirs) = side_by_side(&dir.join("x"), &["eval", ":x"]);
+    assert_eq!(ours, theirs, ":x");
+}
+
 /// `-o FILE` writes the file in the format its name says, and refuses to
 /// overwrite it without `--force`.
 #[test]

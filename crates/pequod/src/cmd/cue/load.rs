@@ -20,6 +20,12 @@ pub(super) struct Inputs {
 pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
+    if let Some(e) = inputs.iter().find_map(|i| unknown_extension(i)) {
+        return Ok(Inputs {
+            package: Err(e),
+            data: Vec::new(),
+        });
+    }
     let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) = inputs
         .iter()
         .cloned()
@@ -119,10 +125,50 @@ fn load_module(
         let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
         Some(parts?.join("/"))
     };
+    if !first_path.exists() {
+        let text = first.display().to_string();
+        let named = match (text.strip_prefix(':'), module.path()) {
+            // `:name` is `.:name`.
+            (Some(name), _) => rel(cwd).map(|dir| Ok(format!("{dir}:{name}"))),
+            (None, Some(path)) => super::import_path::package(&text, path),
+            (None, None) => None,
+        };
+        match named {
+            Some(Ok(package)) => {
+                let dir = package.rsplit_once(':').map_or("", |(d, _)| d);
+                if nested_module(&root, dir) || !root.join(dir).is_dir() {
+                    return Ok(Some(Err(LoadError::Package(no_module(&text)))));
+                }
+                if !has_package(&module, &package) {
+                    let name = package.rsplit_once(':').map_or("", |(_, n)| n);
+                    let e = super::import_path::no_files(&text, name);
+                    return Ok(Some(Err(LoadError::Package(e))));
+                }
+                return Ok(Some(module.compile(&package, tags)));
+            }
+            Some(Err(e)) => return Ok(Some(Err(LoadError::Package(e)))),
+            // An import path of another module (`example.com/x`).
+            None if !text.starts_with(['.', '/'])
+                && text
+                    .split_once('/')
+                    .is_some_and(|(host, _)| host.contains('.')) =>
+            {
+                return Ok(Some(Err(LoadError::Package(no_module(&text)))));
+            }
+            None => {}
+        }
+    }
     if first_path.is_dir() {
         let Some(dir) = rel(&first_path) else {
             return Ok(None);
         };
+        if nested_module(&root, &dir) {
+            let e = format!(
+                "cannot determine import path for {:?} (directory is in a nested module)",
+                first_path.display().to_string()
+            );
+            return Ok(Some(Err(LoadError::Package(e))));
+        }
         let package = match qualifier {
             Some(q) => format!("{dir}:{q}"),
             None => dir,
@@ -138,6 +184,50 @@ fn load_module(
     }
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     Ok(Some(module.compile_files(&refs, tags)))
+}
+
+/// The official CLI's error for an argument that is no file or directory
+/// and looks like a file name of an unknown type (`foo.bar`).
+fn unknown_extension(input: &Path) -> Option<String> {
+    let text = input.to_str()?;
+    if input.exists() || text.contains(':') {
+        return None;
+    }
+    let ext = input.extension()?.to_str()?;
+    (!ext.is_empty() && !matches!(ext, "cue" | "json" | "jsonl" | "ndjson" | "yaml" | "yml"))
+        .then(|| format!("unknown file extension .{ext}"))
+}
+
+/// The official CLI's error for an import path no module provides.
+fn no_module(arg: &str) -> String {
+    let path = arg.rsplit_once(':').map_or(arg, |(p, _)| p);
+    format!("cannot find package {path:?}: cannot find module providing package {path}")
+}
+
+/// Whether directory `dir` (relative to the module root) is in a module
+/// of its own: it, or a directory between it and the root, has a `cue.mod`.
+fn nested_module(root: &Path, dir: &str) -> bool {
+    let mut at = root.to_path_buf();
+    dir.split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .any(|part| {
+            at.push(part);
+            at.join("cue.mod").is_dir()
+        })
+}
+
+/// Whether the module has files of package `dir:name` in `dir`.
+fn has_package(module: &Module, package: &str) -> bool {
+    let (dir, name) = package.rsplit_once(':').unwrap_or((package, ""));
+    let dir = dir.trim_start_matches('.').trim_start_matches('/');
+    module.files().iter().any(|f| {
+        let parent = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+        parent == dir
+            && pequod_cue::parse_file_partial(&f.path, &f.source)
+                .0
+                .package
+                .is_some_and(|p| p.name.name == name)
+    })
 }
 
 /// A path with `.` and `..` resolved lexically.

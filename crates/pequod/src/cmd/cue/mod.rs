@@ -4,6 +4,7 @@
 mod data;
 mod eval;
 mod export;
+mod import_path;
 mod load;
 mod output;
 mod place;
