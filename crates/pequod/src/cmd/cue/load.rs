@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pequod_cue::{Compiled, LoadError, Module, Tags};
+use pequod_cue::{Compiled, Tags};
 
 /// The inputs of a command: the package, compiled (or the error text the
 /// official CLI prints when it does not load), and the data files given
@@ -56,7 +56,7 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     }
     let tags = Tags::parse(inject);
     let cwd = std::env::current_dir().context("reading the working directory")?;
-    let loaded = match load_module(&inputs, &tags, &cwd)? {
+    let loaded = match super::in_module::load_module(&inputs, &tags, &cwd)? {
         Some(loaded) => loaded,
         None => {
             if inputs.iter().all(|i| !i.is_dir()) {
@@ -67,7 +67,12 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
                     });
                 }
                 // The official loader puts files of subdirectories last.
-                inputs.sort_by_cached_key(|p| (normalize(p).components().count(), p.clone()));
+                inputs.sort_by_cached_key(|p| {
+                    (
+                        super::in_module::normalize(p).components().count(),
+                        p.clone(),
+                    )
+                });
             }
             let mut sources = Vec::new();
             for input in &inputs {
@@ -98,94 +103,6 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     })
 }
 
-/// Loads the inputs as a package of the module the working directory `cwd`
-/// is in, as the official CLI does (a directory, `dir:name`, or files of
-/// one directory), with the module packages they import; `None` outside a
-/// module (no `cue.mod` above `cwd`) or for inputs outside it.
-fn load_module(
-    inputs: &[PathBuf],
-    tags: &Tags,
-    cwd: &Path,
-) -> anyhow::Result<Option<Result<Compiled, LoadError>>> {
-    let Some(first) = inputs.first() else {
-        return Ok(None);
-    };
-    let (first_path, qualifier) = split_qualifier(first);
-    let Some(root) = Module::find_root(cwd) else {
-        return Ok(None);
-    };
-    let shown = relative_root(&root, cwd);
-    let module = match Module::from_dir(&shown) {
-        Ok(m) => m,
-        Err(e) => return Ok(Some(Err(e))),
-    };
-    let rel = |p: &Path| -> Option<String> {
-        let abs = normalize(&std::path::absolute(p).ok()?);
-        let rel = abs.strip_prefix(&root).ok()?;
-        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-        Some(parts?.join("/"))
-    };
-    if !first_path.exists() {
-        let text = first.display().to_string();
-        let named = match (text.strip_prefix(':'), module.path()) {
-            // `:name` is `.:name`.
-            (Some(name), _) => rel(cwd).map(|dir| Ok(format!("{dir}:{name}"))),
-            (None, Some(path)) => super::import_path::package(&text, path),
-            (None, None) => None,
-        };
-        match named {
-            Some(Ok(package)) => {
-                let dir = package.rsplit_once(':').map_or("", |(d, _)| d);
-                if nested_module(&root, dir) || !root.join(dir).is_dir() {
-                    return Ok(Some(Err(LoadError::Package(no_module(&text)))));
-                }
-                if !has_package(&module, &package) {
-                    let name = package.rsplit_once(':').map_or("", |(_, n)| n);
-                    let e = super::import_path::no_files(&text, name);
-                    return Ok(Some(Err(LoadError::Package(e))));
-                }
-                return Ok(Some(module.compile(&package, tags)));
-            }
-            Some(Err(e)) => return Ok(Some(Err(LoadError::Package(e)))),
-            // An import path of another module (`example.com/x`).
-            None if !text.starts_with(['.', '/'])
-                && text
-                    .split_once('/')
-                    .is_some_and(|(host, _)| host.contains('.')) =>
-            {
-                return Ok(Some(Err(LoadError::Package(no_module(&text)))));
-            }
-            None => {}
-        }
-    }
-    if first_path.is_dir() {
-        let Some(dir) = rel(&first_path) else {
-            return Ok(None);
-        };
-        if nested_module(&root, &dir) {
-            let e = format!(
-                "cannot determine import path for {:?} (directory is in a nested module)",
-                first_path.display().to_string()
-            );
-            return Ok(Some(Err(LoadError::Package(e))));
-        }
-        let package = match qualifier {
-            Some(q) => format!("{dir}:{q}"),
-            None => dir,
-        };
-        return Ok(Some(module.compile(&package, tags)));
-    }
-    let mut files = Vec::new();
-    for input in inputs {
-        match rel(input) {
-            Some(r) => files.push(r),
-            None => return Ok(None),
-        }
-    }
-    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
-    Ok(Some(module.compile_files(&refs, tags)))
-}
-
 /// The official CLI's error for an argument that is no file or directory
 /// and looks like a file name of an unknown type (`foo.bar`).
 fn unknown_extension(input: &Path) -> Option<String> {
@@ -196,82 +113,6 @@ fn unknown_extension(input: &Path) -> Option<String> {
     let ext = input.extension()?.to_str()?;
     (!ext.is_empty() && !matches!(ext, "cue" | "json" | "jsonl" | "ndjson" | "yaml" | "yml"))
         .then(|| format!("unknown file extension .{ext}"))
-}
-
-/// The official CLI's error for an import path no module provides.
-fn no_module(arg: &str) -> String {
-    let path = arg.rsplit_once(':').map_or(arg, |(p, _)| p);
-    format!("cannot find package {path:?}: cannot find module providing package {path}")
-}
-
-/// Whether directory `dir` (relative to the module root) is in a module
-/// of its own: it, or a directory between it and the root, has a `cue.mod`.
-fn nested_module(root: &Path, dir: &str) -> bool {
-    let mut at = root.to_path_buf();
-    dir.split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .any(|part| {
-            at.push(part);
-            at.join("cue.mod").is_dir()
-        })
-}
-
-/// Whether the module has files of package `dir:name` in `dir`.
-fn has_package(module: &Module, package: &str) -> bool {
-    let (dir, name) = package.rsplit_once(':').unwrap_or((package, ""));
-    let dir = dir.trim_start_matches('.').trim_start_matches('/');
-    module.files().iter().any(|f| {
-        let parent = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-        parent == dir
-            && pequod_cue::parse_file_partial(&f.path, &f.source)
-                .0
-                .package
-                .is_some_and(|p| p.name.name == name)
-    })
-}
-
-/// A path with `.` and `..` resolved lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `dir:name` into the directory and the package name, unless a file or
-/// directory of that name exists.
-fn split_qualifier(input: &Path) -> (PathBuf, Option<String>) {
-    if input.exists() {
-        return (input.to_path_buf(), None);
-    }
-    let text = input.display().to_string();
-    match text.rsplit_once(':') {
-        Some((dir, name)) if !name.contains('/') => (PathBuf::from(dir), Some(name.to_string())),
-        _ => (input.to_path_buf(), None),
-    }
-}
-
-/// The module root as a path relative to the working directory when it is
-/// at or above it (so errors name files as `cue` does: `./lib/a.cue`).
-fn relative_root(root: &Path, cwd: &Path) -> PathBuf {
-    if let Ok(below) = cwd.strip_prefix(root) {
-        let ups = below.components().count();
-        if ups == 0 {
-            return PathBuf::from(".");
-        }
-        return (0..ups).map(|_| "..").collect();
-    }
-    match root.strip_prefix(cwd) {
-        Ok(down) => Path::new(".").join(down),
-        Err(_) => root.to_path_buf(),
-    }
 }
 
 /// The files of the one package a directory holds, as the official CLI
@@ -383,84 +224,5 @@ pub(super) fn display_name(path: &Path) -> String {
         name
     } else {
         format!("./{name}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
-
-    use super::*;
-
-    #[test]
-    fn paths_resolve_lexically() {
-        assert_eq!(
-            normalize(Path::new("/m/sub/../a.cue")),
-            PathBuf::from("/m/a.cue")
-        );
-        assert_eq!(
-            relative_root(Path::new("/m"), Path::new("/m/sub/x")),
-            PathBuf::from("../..")
-        );
-        assert_eq!(
-            relative_root(Path::new("/m"), Path::new("/m")),
-            PathBuf::from(".")
-        );
-        assert_eq!(
-            relative_root(Path::new("/w/m"), Path::new("/w")),
-            PathBuf::from("./m")
-        );
-        let (dir, q) = split_qualifier(Path::new("/nonexistent/lib:other"));
-        assert_eq!(
-            (dir, q.as_deref()),
-            (PathBuf::from("/nonexistent/lib"), Some("other"))
-        );
-    }
-
-    #[test]
-    fn a_module_directory_loads_with_its_imports() {
-        let root = std::env::temp_dir().join(format!("pequod-cue-cli-{}", std::process::id()));
-        for (p, s) in [
-            (
-                "cue.mod/module.cue",
-                "module: \"example.com/x\"\nlanguage: version: \"v0.17.1\"\n",
-            ),
-            ("lib/lib.cue", "package lib\nName: \"lib\"\n"),
-            (
-                "a.cue",
-                "package x\nimport \"example.com/x/lib\"\nn: lib.Name\n",
-            ),
-            ("sub/b.cue", "package x\nm: n\n"),
-        ] {
-            let path = root.join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, s).unwrap();
-        }
-        let tags = Tags::new();
-        // The module is the working directory's, and its files are named
-        // from there: the only test here that changes it.
-        let before = std::env::current_dir().unwrap();
-        std::env::set_current_dir(&root).unwrap();
-        for (inputs, want) in [
-            (vec![root.join("sub")], r#"{"m":"lib","n":"lib"}"#),
-            (vec![root.join("a.cue")], r#"{"n":"lib"}"#),
-            (vec![root.join("lib")], r#"{"Name":"lib"}"#),
-        ] {
-            let compiled = load_module(&inputs, &tags, &root)
-                .unwrap()
-                .unwrap()
-                .unwrap();
-            let mut i = compiled.eval();
-            let r = i.root();
-            assert_eq!(i.to_json(r, false).unwrap(), want);
-        }
-        std::env::set_current_dir(before).unwrap();
-        // Outside a module, the module of the inputs is not used.
-        assert!(
-            load_module(&[root.join("sub")], &tags, &std::env::temp_dir())
-                .unwrap()
-                .is_none()
-        );
-        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -5,6 +5,7 @@ mod data;
 mod eval;
 mod export;
 mod import_path;
+mod in_module;
 mod load;
 mod output;
 mod place;
