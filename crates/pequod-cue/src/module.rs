@@ -237,7 +237,7 @@ impl Module {
     fn package_files(&self, dir: &str, name: &str, ancestors: bool) -> Vec<usize> {
         let mut out: Vec<(usize, usize)> = Vec::new();
         for (i, f) in self.files.iter().enumerate() {
-            if f.path.starts_with("cue.mod/") || hidden(&f.path) {
+            if f.path.starts_with("cue.mod/") || hidden(&f.path) || tool_or_test(&f.path) {
                 continue;
             }
             let fdir = parent_dir(&f.path);
@@ -493,6 +493,12 @@ fn display_dir(dir: &str) -> String {
 
 /// Whether a path has an element starting with `.` or `_`, which `cue`
 /// ignores.
+/// Whether a file is a tool (`x_tool.cue`, for `cue cmd`) or test file,
+/// which a package loads only for those commands.
+fn tool_or_test(path: &str) -> bool {
+    path.ends_with("_tool.cue") || path.ends_with("_test.cue")
+}
+
 fn hidden(path: &str) -> bool {
     path.split('/')
         .any(|p| p.starts_with('.') || p.starts_with('_'))

@@ -154,6 +154,7 @@ fn flags_match() {
         &["export"],
         &["eval", "pkg.cue", "sub/path.cue"],
         &["eval", "./anon"],
+        &["export", "./tool"],
         &["export", "disjunction.cue"],
         &["eval", "-c", "disjunction.cue"],
         &["export", "json/x1.json"],

@@ -125,6 +125,11 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
+        // Tool and test files belong to `cue cmd` and `cue test`.
+        .filter(|p| {
+            p.to_str()
+                .is_some_and(|n| !n.ends_with("_tool.cue") && !n.ends_with("_test.cue"))
+        })
         .collect();
     paths.sort();
     let shown = dir.display().to_string();
