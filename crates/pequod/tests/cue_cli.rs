@@ -148,6 +148,7 @@ fn flags_match() {
         &["export", "-l", "zz", "data.json"],
         &["export", "--out", "cue", "-p", "blah", "data.json"],
         &["export", "-o", "x.foo", "pkg.cue"],
+        &["export", "pkg.cue", "-out", "cue"],
         &["export", "-e", "name", "--out", "text", "pkg.cue"],
         &["export", "empty.yaml"],
         &["export", "data.json", "empty.yaml"],
@@ -207,6 +208,7 @@ fn outfile_matches() {
         &["eval", "-o", "out.cue", "fields.cue"],
         &["export", "-o", "-", "pkg.cue"],
         &["export", "-o", "nodir/out.json", "pkg.cue"],
+        &["export", "--out", "json", "-o", "out", "pkg.cue"],
     ] {
         let mut results = Vec::new();
         for (who, program) in [

@@ -29,6 +29,12 @@ impl Target {
             (Some(p), _) => Some(p),
             (None, Some(f)) => match f.extension().and_then(|e| e.to_str()) {
                 Some(ext) => Some(format_of(ext).ok_or(format!("unknown file extension .{ext}"))?),
+                None if args.out.is_none() => {
+                    return Err(format!(
+                        "no encoding specified for file {:?}",
+                        f.display().to_string()
+                    ));
+                }
                 None => None,
             },
             (None, None) => None,
