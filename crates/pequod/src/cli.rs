@@ -310,6 +310,10 @@ pub(crate) struct CueOutputArgs {
     /// (`"\(kind)-\(id)"`); repeatable, outermost first.
     #[arg(short = 'l', long = "path", value_name = "LABEL")]
     pub(crate) path: Vec<String>,
+    /// Proceed in the presence of errors: eval prints each in place as `_|_ // why` (export
+    /// still fails, as `cue export -i` does).
+    #[arg(short = 'i', long = "ignore")]
+    pub(crate) ignore: bool,
     /// Package name for the CUE output (`package NAME`); must match the package's own.
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     pub(crate) package: Option<String>,
@@ -469,6 +473,7 @@ mod tests {
                 "o.cue",
             ],
             &["pequod", "cue", "eval", "--escape"],
+            &["pequod", "cue", "eval", "-i", "a.cue"],
             &[
                 "pequod", "cue", "export", "-l", "a:", "--path", "kind", "x.json",
             ],

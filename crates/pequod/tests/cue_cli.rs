@@ -80,7 +80,7 @@ fn failing_exports_fail_in_both() {
 }
 
 /// `-e` (repeatable), `-o`, `-p`, `-l`, `--escape`, `--out text` and eval's
-/// `-c`, `-a`, `-H` and `-O`, empty YAML files, JSON Lines and JSON syntax
+/// `-c`, `-a`, `-H`, `-O` and `-i`, empty YAML files, JSON Lines and JSON syntax
 /// errors, and which files of a directory load: the same status, stdout
 /// and stderr.
 #[test]
@@ -156,6 +156,7 @@ fn flags_match() {
         &["eval", "pkg.cue", "sub/path.cue"],
         &["eval", "./anon"],
         &["export", "./tool"],
+        &["eval", "-i", "errors.cue"],
         &["export", "disjunction.cue"],
         &["eval", "-c", "disjunction.cue"],
         &["export", "json/x1.json"],

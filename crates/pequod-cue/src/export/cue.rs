@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::ast;
 use crate::eval::{ArcType, Conjunct, Evaluator, Label, Src};
 use crate::value::format::{format_float, quote_bytes, quote_str};
-use crate::value::{BoundOp, Kind, VId, Value};
+use crate::value::{BoundOp, ErrorCode, Kind, VId, Value};
 
 /// Which of the official CLI's CUE outputs to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,9 +188,20 @@ impl CueWriter<'_, '_> {
             .map(|(_, a)| a)
             .collect();
         let mut parts = Vec::with_capacity(items.len() + 1);
+        // An element in error ends its line with a comment (`_|_, // why`),
+        // and the list goes on, or closes, on the next.
+        let mut broken = Vec::new();
         for a in items {
-            let v = self.ev.value_of(a);
-            parts.push(self.value(v, level));
+            match self.bottom(a) {
+                Some(comment) => {
+                    parts.push(format!("_|_, {comment}\n{}", self.pad(level)));
+                    broken.push(parts.len() - 1);
+                }
+                None => {
+                    let v = self.ev.value_of(a);
+                    parts.push(self.value(v, level));
+                }
+            }
         }
         if self.mode == CueMode::Def {
             let elem = self.ev.vertices[w]
@@ -205,7 +216,27 @@ impl CueWriter<'_, '_> {
                 parts.push(format!("...{}", self.value(t, level)));
             }
         }
-        format!("[{}]", parts.join(", "))
+        let mut out = String::from("[");
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 && !broken.contains(&(i - 1)) {
+                out.push_str(", ");
+            }
+            out.push_str(part);
+        }
+        out.push(']');
+        out
+    }
+
+    /// The comment `cue eval` prints after `_|_` for a value in error (not
+    /// merely incomplete): `// path: message`.
+    fn bottom(&mut self, a: VId) -> Option<String> {
+        match self.ev.value_of(a) {
+            Value::Bottom(e) if e.code != ErrorCode::Incomplete => {
+                let path = self.ev.path(a).replace('[', ".").replace(']', "");
+                Some(format!("// {path}: {}", e.msg))
+            }
+            _ => None,
+        }
     }
 
     /// In `cue def`, the name of the definition a field is declared as
@@ -291,9 +322,10 @@ impl CueWriter<'_, '_> {
                 });
                 continue;
             }
-            let value = match self.reference(a) {
-                Some(name) => name,
-                None => self.value(v.clone(), level),
+            let value = match (self.reference(a), self.bottom(a)) {
+                (Some(name), _) => name,
+                (None, Some(comment)) => format!("_|_ {comment}"),
+                (None, None) => self.value(v.clone(), level),
             };
             let align = !value.contains('\n') && !matches!(self.ev.default_of(v), Value::Vertex(_));
             lines.push(Line {

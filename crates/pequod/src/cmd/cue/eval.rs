@@ -86,7 +86,7 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
                 }
             },
         };
-        match value(&mut instance, node, args.concrete, shown) {
+        match value(&mut instance, node, args, shown) {
             Ok(value) => {
                 text.push_str(&header);
                 text.push_str(&value);
@@ -110,18 +110,21 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `node` as `cue eval` prints it: incomplete values are shown unless
-/// `concrete`; any other error fails.
+/// `-c`; any other error fails, or with `-i` is shown in place.
 fn value(
     instance: &mut Instance<'_>,
     node: Node,
-    concrete: bool,
+    args: &CueEvalArgs,
     shown: EvalFields,
 ) -> Result<String, String> {
     let errors = errors(instance, node);
-    if !errors.is_empty() {
+    if !errors.is_empty() && !args.output.ignore {
         return Err(errors.join("\n"));
     }
-    if concrete && let Err(e) = instance.to_json(node, false) {
+    if args.concrete
+        && !args.output.ignore
+        && let Err(e) = instance.to_json(node, false)
+    {
         return Err(export_failure(instance, node, &e));
     }
     instance
