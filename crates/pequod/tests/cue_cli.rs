@@ -157,6 +157,7 @@ fn flags_match() {
         &["eval", "./anon"],
         &["export", "./tool"],
         &["eval", "-i", "errors.cue"],
+        &["eval", "./json"],
         &["export", "disjunction.cue"],
         &["eval", "-c", "disjunction.cue"],
         &["export", "json/x1.json"],
@@ -193,6 +194,31 @@ fn import_path_arguments_match() {
     }
     let (ours, theirs) = side_by_side(&dir.join("x"), &["eval", ":x"]);
     assert_eq!(ours, theirs, ":x");
+}
+
+/// `-` reads a CUE file from standard input.
+#[test]
+fn stdin_is_a_cue_file() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/flags"));
+    let run = |mut cmd: Command| {
+        use std::io::Write as _;
+        let mut child = cmd
+            .current_dir(&dir)
+            .args(["eval", "incomplete.cue", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"x: 2\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_pequod"));
+    ours.arg("cue");
+    let ours = run(ours);
+    assert_eq!(ours, run(Command::new(pequod_testing::cue_oracle())));
+    assert_eq!(ours.1, b"x: 2\ny: 1\n");
 }
 
 /// `-o FILE` writes the file in the format its name says, and refuses to

@@ -3,7 +3,7 @@
 //! command but `def` and `vet` beside them), replayed with `pequod cue` in
 //! place of `cue`: each script's files are written to a
 //! temporary directory and its commands interpreted as `testscript` does
-//! (`exec`, `! exec`, `cmp`, `stdout|stderr REGEX`, `exists`, `env`,
+//! (`exec`, `! exec`, `cmp`, `stdout|stderr REGEX`, `exists`, `stdin`, `env`,
 //! `cd`). A script counts when every command passes. The test prints a
 //! summary line and fails when the count drops below the committed baseline
 //! (`testdata/cue-scripts-baseline.txt`, ratcheted up as the CLI improves).
@@ -51,7 +51,7 @@ fn unsupported(line: &str) -> bool {
             ),
             (Some(&"cue"), Some(&("export" | "eval" | "def" | "vet")))
         ),
-        Some("cmp" | "stdout" | "stderr" | "env" | "cd" | "exists") => false,
+        Some("cmp" | "stdout" | "stderr" | "env" | "cd" | "exists" | "stdin") => false,
         _ => true,
     }
 }
@@ -93,6 +93,7 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
     let mut cwd = root.to_path_buf();
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let mut last: Option<Run> = None;
+    let mut stdin: Option<String> = None;
     for raw in archive.comment.lines() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -106,12 +107,24 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
         match words.first().map(String::as_str) {
             Some("exec") => {
                 let args = &words[2..];
-                let out = Command::new(bin)
+                let mut child = Command::new(bin)
                     .arg("cue")
                     .args(args)
                     .current_dir(&cwd)
                     .envs(&env)
-                    .output()
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("{line}: {e}"))?;
+                // The `stdin` command's text goes to this exec only.
+                let input = stdin.take().unwrap_or_default();
+                if let Some(mut pipe) = child.stdin.take() {
+                    use std::io::Write as _;
+                    let _ = pipe.write_all(input.as_bytes());
+                }
+                let out = child
+                    .wait_with_output()
                     .map_err(|e| format!("{line}: {e}"))?;
                 if out.status.success() == negated {
                     return Err(format!(
@@ -139,6 +152,14 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
                 if (got == want) == negated {
                     return Err(format!("{line}: got\n{got}\nwant\n{want}"));
                 }
+            }
+            Some("stdin") => {
+                let file = words.get(1).ok_or("stdin without file")?;
+                stdin = Some(match (file.as_str(), last.as_ref()) {
+                    ("stdout", Some(run)) => run.stdout.clone(),
+                    ("stderr", Some(run)) => run.stderr.clone(),
+                    (file, _) => read(&cwd, file)?,
+                });
             }
             Some("exists") => {
                 for file in &words[1..] {

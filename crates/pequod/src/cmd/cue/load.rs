@@ -56,7 +56,12 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     }
     let tags = Tags::parse(inject);
     let cwd = std::env::current_dir().context("reading the working directory")?;
-    let loaded = match super::in_module::load_module(&inputs, &tags, &cwd)? {
+    // Standard input (`-`) is no file of the module.
+    let in_module = match inputs.iter().any(|i| i == Path::new("-")) {
+        true => None,
+        false => super::in_module::load_module(&inputs, &tags, &cwd)?,
+    };
+    let loaded = match in_module {
         Some(loaded) => loaded,
         None => {
             if inputs.iter().all(|i| !i.is_dir()) {
@@ -134,7 +139,14 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
     paths.sort();
     let shown = dir.display().to_string();
     if paths.is_empty() {
-        return Ok(Err(format!("cue: {shown:?} matched no packages")));
+        let any_file = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .flatten()
+            .any(|e| e.path().is_file());
+        return Ok(Err(match any_file {
+            true => format!("no CUE files in {shown}"),
+            false => format!("cue: {shown:?} matched no packages"),
+        }));
     }
     let mut excluded = Vec::new();
     // (package, file name, display name, source) of the files that load.
@@ -188,7 +200,7 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
 /// different packages (files without one, or `package _`, go with any).
 fn one_package(files: &[PathBuf]) -> anyhow::Result<Result<(), String>> {
     let mut first: Option<(String, String)> = None;
-    for path in files {
+    for path in files.iter().filter(|p| *p != Path::new("-")) {
         let source =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let (file, _) = pequod_cue::parse_file_partial(&display_name(path), &source);
@@ -213,8 +225,15 @@ fn one_package(files: &[PathBuf]) -> anyhow::Result<Result<(), String>> {
     Ok(Ok(()))
 }
 
-/// A file's name and text.
+/// A file's name and text; `-` is standard input.
 fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+    if input == Path::new("-") {
+        let mut source = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut source)
+            .context("reading standard input")?;
+        out.push(("-".to_owned(), source));
+        return Ok(());
+    }
     let source =
         std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
     out.push((display_name(input), source));
