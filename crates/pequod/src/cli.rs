@@ -270,6 +270,7 @@ pub(crate) enum CueCommand {
 pub(crate) struct CueEvalArgs {
     /// CUE files, or directories whose .cue files form one package (default: .), and YAML or
     /// JSON data files unified with it.
+    #[arg(value_parser = input_parser())]
     pub(crate) inputs: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub(crate) output: CueOutputArgs,
@@ -365,12 +366,20 @@ pub(crate) struct CueVetArgs {
 pub(crate) struct CueExportArgs {
     /// CUE files, or directories whose .cue files form one package (default: .), and YAML or
     /// JSON data files unified with it.
+    #[arg(value_parser = input_parser())]
     pub(crate) inputs: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub(crate) output: CueOutputArgs,
     /// Escape `<`, `>` and `&` in JSON strings as HTML needs.
     #[arg(long = "escape")]
     pub(crate) escape: bool,
+}
+
+/// Input paths as given, the empty one too: the command, not the parser,
+/// says what is wrong with it, as the official CLI does.
+fn input_parser() -> impl clap::builder::TypedValueParser<Value = std::path::PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(std::path::PathBuf::from)
 }
 
 /// `--out` of `pequod cue export` and `pequod cue eval`.
@@ -474,6 +483,7 @@ mod tests {
             ],
             &["pequod", "cue", "eval", "--escape"],
             &["pequod", "cue", "eval", "-i", "a.cue"],
+            &["pequod", "cue", "export", "", "json:", "-"],
             &[
                 "pequod", "cue", "export", "-l", "a:", "--path", "kind", "x.json",
             ],

@@ -80,7 +80,7 @@ fn failing_exports_fail_in_both() {
 }
 
 /// `-e` (repeatable), `-o`, `-p`, `-l`, `--escape`, `--out text` and eval's
-/// `-c`, `-a`, `-H`, `-O` and `-i`, empty YAML files, JSON Lines and JSON syntax
+/// `-c`, `-a`, `-H`, `-O` and `-i`, `json:`-style qualifiers, empty YAML files, JSON Lines and JSON syntax
 /// errors, and which files of a directory load: the same status, stdout
 /// and stderr.
 #[test]
@@ -158,6 +158,11 @@ fn flags_match() {
         &["export", "./tool"],
         &["eval", "-i", "errors.cue"],
         &["eval", "./json"],
+        &["export", "jsonl:", "json/stream.data"],
+        &["export", "json:", "json/stream.data"],
+        &["export", "cue:", "pkg.cue"],
+        &["export", "cue+date:", "pkg.cue"],
+        &["export", ""],
         &["export", "disjunction.cue"],
         &["eval", "-c", "disjunction.cue"],
         &["export", "json/x1.json"],

@@ -6,40 +6,47 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::Value;
 
-/// Whether `path` is a data file the commands read.
-pub(super) fn is_data_file(path: &Path) -> bool {
-    path.is_file() && kind(path).is_some()
-}
-
 /// The formats of data files.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
     Yaml,
     Json,
     JsonLines,
 }
 
-fn kind(path: &Path) -> Option<Kind> {
-    match path.extension().and_then(|e| e.to_str())? {
-        "yaml" | "yml" => Some(Kind::Yaml),
-        "json" => Some(Kind::Json),
-        "jsonl" | "ndjson" => Some(Kind::JsonLines),
-        _ => None,
+impl Kind {
+    /// The format a file extension, or a `name:` qualifier, names.
+    pub(super) fn named(name: &str) -> Option<Kind> {
+        match name {
+            "yaml" | "yml" => Some(Kind::Yaml),
+            "json" => Some(Kind::Json),
+            "jsonl" | "ndjson" => Some(Kind::JsonLines),
+            _ => None,
+        }
     }
 }
 
 /// The values of a data file: one, none for an empty YAML file (it is
 /// `*null | _`, nothing beside other values), one per line of JSON Lines.
 /// The inner error is the text the official CLI prints for bad JSON.
-pub(super) fn parse(file: PathBuf) -> anyhow::Result<Result<Vec<(PathBuf, Value)>, String>> {
-    let text =
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let values = match kind(&file) {
-        Some(Kind::Json) => match serde_json::from_str::<Value>(&text) {
+pub(super) fn parse(
+    file: PathBuf,
+    kind: Kind,
+) -> anyhow::Result<Result<Vec<(PathBuf, Value)>, String>> {
+    let text = if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let values = match kind {
+        Kind::Json => match serde_json::from_str::<Value>(&text) {
             Ok(v) => vec![v],
             Err(e) => return Ok(Err(json_error(&file, &text, &e))),
         },
-        Some(Kind::JsonLines) => {
+        Kind::JsonLines => {
             let mut values = Vec::new();
             for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
                 match value {
@@ -49,13 +56,14 @@ pub(super) fn parse(file: PathBuf) -> anyhow::Result<Result<Vec<(PathBuf, Value)
             }
             values
         }
-        _ if text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) =>
+        Kind::Yaml
+            if text
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) =>
         {
             Vec::new()
         }
-        _ => vec![
+        Kind::Yaml => vec![
             serde_yaml::from_str(&text)
                 .with_context(|| format!("{} is not YAML or JSON", file.display()))?,
         ],

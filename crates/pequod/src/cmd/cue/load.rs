@@ -20,22 +20,29 @@ pub(super) struct Inputs {
 pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
-    if let Some(e) = inputs.iter().find_map(|i| unknown_extension(i)) {
-        return Ok(Inputs {
-            package: Err(e),
-            data: Vec::new(),
-        });
+    let args = match super::filetype::classify(inputs) {
+        Ok(args) => args,
+        Err(e) => {
+            return Ok(Inputs {
+                package: Err(e),
+                data: Vec::new(),
+            });
+        }
+    };
+    let mut data_files = Vec::new();
+    let mut inputs = Vec::new();
+    for arg in args {
+        match arg {
+            super::filetype::Arg::Cue(path) => inputs.push(path),
+            super::filetype::Arg::Data(path, kind) => data_files.push((path, kind)),
+        }
     }
-    let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) = inputs
-        .iter()
-        .cloned()
-        .partition(|p| super::data::is_data_file(p));
     let given = data_files.len();
     // An empty YAML file is `*null | _`: nothing beside other values, and
     // null alone.
     let mut data = Vec::new();
-    for file in data_files {
-        match super::data::parse(file)? {
+    for (file, kind) in data_files {
+        match super::data::parse(file, kind)? {
             Ok(values) => data.extend(values),
             Err(e) => {
                 return Ok(Inputs {
@@ -106,18 +113,6 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         package: loaded.map_err(|e| e.to_string()),
         data,
     })
-}
-
-/// The official CLI's error for an argument that is no file or directory
-/// and looks like a file name of an unknown type (`foo.bar`).
-fn unknown_extension(input: &Path) -> Option<String> {
-    let text = input.to_str()?;
-    if input.exists() || text.contains(':') {
-        return None;
-    }
-    let ext = input.extension()?.to_str()?;
-    (!ext.is_empty() && !matches!(ext, "cue" | "json" | "jsonl" | "ndjson" | "yaml" | "yml"))
-        .then(|| format!("unknown file extension .{ext}"))
 }
 
 /// The files of the one package a directory holds, as the official CLI

@@ -4,6 +4,7 @@
 mod data;
 mod eval;
 mod export;
+mod filetype;
 mod import_path;
 mod in_module;
 mod load;
