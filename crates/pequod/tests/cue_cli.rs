@@ -197,8 +197,14 @@ fn import_path_arguments_match() {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
     }
-    let (ours, theirs) = side_by_side(&dir.join("x"), &["eval", ":x"]);
-    assert_eq!(ours, theirs, ":x");
+    for args in [
+        &["eval", ":x"][..],
+        &["export", ".:root"],
+        &["export", ".:y"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir.join("x"), args);
+        assert_eq!(ours, theirs, "x: {args:?}");
+    }
 }
 
 /// `-` reads a CUE file from standard input.

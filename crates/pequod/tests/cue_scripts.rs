@@ -1,12 +1,13 @@
 //! The official CLI's own test scripts (`cmd/cue/cmd/testdata/script` of
 //! the CUE v0.17.1 corpus) that run `cue export` or `cue eval` (and no
 //! command but `def` and `vet` beside them), replayed with `pequod cue` in
-//! place of `cue`: each script's files are written to a
-//! temporary directory and its commands interpreted as `testscript` does
-//! (`exec`, `! exec`, `cmp`, `stdout|stderr REGEX`, `exists`, `stdin`, `env`,
-//! `cd`). A script counts when every command passes. The test prints a
-//! summary line and fails when the count drops below the committed baseline
-//! (`testdata/cue-scripts-baseline.txt`, ratcheted up as the CLI improves).
+//! place of `cue`: each script's files are written to a temporary directory
+//! and its commands interpreted as `testscript` does (`exec`, `! exec`,
+//! `cmp`, `stdout|stderr REGEX`, `exists`, `stdin`, `env`, `cd`, `mkdir`,
+//! `rm`, `cp`; `$WORK` and `${/}` expanded). A script counts when every
+//! command passes. The test prints a summary line and fails when the count
+//! drops below the committed baseline (`testdata/cue-scripts-baseline.txt`,
+//! ratcheted up as the CLI improves).
 
 #![allow(
     clippy::unwrap_used,
@@ -51,7 +52,9 @@ fn unsupported(line: &str) -> bool {
             ),
             (Some(&"cue"), Some(&("export" | "eval" | "def" | "vet")))
         ),
-        Some("cmp" | "stdout" | "stderr" | "env" | "cd" | "exists" | "stdin") => false,
+        Some(
+            "cmp" | "stdout" | "stderr" | "env" | "cd" | "exists" | "stdin" | "mkdir" | "rm" | "cp",
+        ) => false,
         _ => true,
     }
 }
@@ -103,7 +106,15 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
             Some(r) => (true, r.trim_start()),
             None => (false, line),
         };
-        let words = split_words(rest);
+        let work = root.display().to_string();
+        let words: Vec<String> = split_words(rest)
+            .into_iter()
+            .map(|w| {
+                w.replace("${WORK}", &work)
+                    .replace("$WORK", &work)
+                    .replace("${/}", "/")
+            })
+            .collect();
         match words.first().map(String::as_str) {
             Some("exec") => {
                 let args = &words[2..];
@@ -160,6 +171,39 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
                     ("stderr", Some(run)) => run.stderr.clone(),
                     (file, _) => read(&cwd, file)?,
                 });
+            }
+            Some("mkdir") => {
+                for dir in &words[1..] {
+                    std::fs::create_dir_all(cwd.join(dir)).map_err(|e| format!("{line}: {e}"))?;
+                }
+            }
+            Some("rm") => {
+                for path in &words[1..] {
+                    let path = cwd.join(path);
+                    let removed = if path.is_dir() {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                    removed.map_err(|e| format!("{line}: {e}"))?;
+                }
+            }
+            Some("cp") => {
+                let (Some(to), [_, from @ .., _]) = (words.last(), words.as_slice()) else {
+                    return Err(format!("{line}: cp needs a source and a target"));
+                };
+                for file in from {
+                    let text = match (file.as_str(), last.as_ref()) {
+                        ("stdout", Some(run)) => run.stdout.clone(),
+                        ("stderr", Some(run)) => run.stderr.clone(),
+                        (file, _) => read(&cwd, file)?,
+                    };
+                    let mut target = cwd.join(to);
+                    if target.is_dir() {
+                        target = target.join(Path::new(file).file_name().unwrap_or_default());
+                    }
+                    std::fs::write(&target, text).map_err(|e| format!("{line}: {e}"))?;
+                }
             }
             Some("exists") => {
                 for file in &words[1..] {

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use pequod_cue::{Compiled, LoadError, Module, Tags};
 
 /// Loads the inputs as a package of the module the working directory `cwd`
@@ -76,6 +77,9 @@ pub(super) fn load_module(
             );
             return Ok(Some(Err(LoadError::Package(e))));
         }
+        if let Some(e) = wrong_package(&first_path, qualifier.as_deref())? {
+            return Ok(Some(Err(LoadError::Package(e))));
+        }
         let package = match qualifier {
             Some(q) => format!("{dir}:{q}"),
             None => dir,
@@ -91,6 +95,50 @@ pub(super) fn load_module(
     }
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     Ok(Some(module.compile_files(&refs, tags)))
+}
+
+/// The official CLI's error when directory `dir` has no CUE files, or
+/// none of package `name`: a package's files above it count only with some
+/// in it.
+fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "cue"))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.starts_with(['.', '_']))
+        })
+        .collect();
+    files.sort();
+    let shown = dir.display().to_string();
+    if files.is_empty() {
+        return Ok(Some(format!("cue: {shown:?} matched no packages")));
+    }
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let mut excluded = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let shown_file = super::load::display_name(&file);
+        let package = pequod_cue::parse_file_partial(&shown_file, &source)
+            .0
+            .package
+            .map(|p| p.name.name);
+        match package {
+            Some(p) if p == name => return Ok(None),
+            Some(p) => excluded.push(format!("\n    {shown_file}: package is {p}, want {name}")),
+            None => excluded.push(format!("\n    {shown_file}: no package name")),
+        }
+    }
+    Ok(Some(format!(
+        "build constraints exclude all CUE files in {shown}:{}",
+        excluded.concat()
+    )))
 }
 
 /// The official CLI's error for an import path no module provides.
