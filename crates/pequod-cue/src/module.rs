@@ -427,13 +427,16 @@ fn module_path(f: &ModuleFile) -> Result<String, LoadError> {
             && let ast::Label::Ident(i) = &field.label
             && i.name == "module"
             && let ast::Expr::String(s) = &field.value
+            && !s.text().is_empty()
         {
             return Ok(strip_major(&s.text()).to_string());
         }
     }
+    // `cue` names the file by its absolute path here.
+    let name =
+        std::path::absolute(&f.name).map_or_else(|_| f.name.clone(), |p| p.display().to_string());
     Err(LoadError::Package(format!(
-        "{}: no module path (module: \"example.com/x\")",
-        f.name
+        "invalid module file {name}: empty module path"
     )))
 }
 
