@@ -177,7 +177,8 @@ fn flags_match() {
 }
 
 /// Packages named by import path in the working directory's module, and
-/// the errors for paths no package, or a nested module, answers.
+/// the errors for paths no package, or a nested module, answers, and for
+/// a module without a path.
 #[test]
 fn import_path_arguments_match() {
     let dir = PathBuf::from(format!("{CLI_FIXTURES}/module"));
@@ -205,6 +206,9 @@ fn import_path_arguments_match() {
         let (ours, theirs) = side_by_side(&dir.join("x"), args);
         assert_eq!(ours, theirs, "x: {args:?}");
     }
+    let empty = PathBuf::from(format!("{CLI_FIXTURES}/empty-module"));
+    let (ours, theirs) = side_by_side(&empty, &["export", "x.cue"]);
+    assert_eq!(ours, theirs, "module: \"\"");
 }
 
 /// `-` reads a CUE file from standard input.
