@@ -25,9 +25,10 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
         return fail(&e);
     }
     // Without data files `-l` places the package's value.
-    let labels = match inputs.data.is_empty() {
-        true => place::literals(&output.path),
-        false => Ok(Vec::new()),
+    let labels = if inputs.data.is_empty() {
+        place::literals(&output.path)
+    } else {
+        Ok(Vec::new())
     };
     let placed = labels.and_then(|labels| Ok((labels, data_values(inputs.data, &output.path)?)));
     let (labels, data) = match placed {

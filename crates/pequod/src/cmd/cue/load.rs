@@ -14,9 +14,10 @@ pub(super) struct Inputs {
     pub(super) data: Vec<(PathBuf, serde_json::Value)>,
 }
 
-/// Loads the CUE inputs (files, directories, `dir:name`; `.` when there
-/// are none) as one package with `inject` tags, and parses the YAML and
-/// JSON data files among `inputs`.
+/// Loads the CUE inputs (files, directories, `dir:name`, import paths,
+/// `-` for standard input; `.` when there are none) as one package with
+/// `inject` tags, and parses the data files among `inputs` (known by their
+/// extension or a `json:`-style qualifier).
 pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
@@ -64,9 +65,10 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     let tags = Tags::parse(inject);
     let cwd = std::env::current_dir().context("reading the working directory")?;
     // Standard input (`-`) is no file of the module.
-    let in_module = match inputs.iter().any(|i| i == Path::new("-")) {
-        true => None,
-        false => super::in_module::load_module(&inputs, &tags, &cwd)?,
+    let in_module = if inputs.iter().any(|i| i == Path::new("-")) {
+        None
+    } else {
+        super::in_module::load_module(&inputs, &tags, &cwd)?
     };
     let loaded = match in_module {
         Some(loaded) => loaded,
@@ -138,9 +140,10 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
             .with_context(|| format!("reading {}", dir.display()))?
             .flatten()
             .any(|e| e.path().is_file());
-        return Ok(Err(match any_file {
-            true => format!("no CUE files in {shown}"),
-            false => format!("cue: {shown:?} matched no packages"),
+        return Ok(Err(if any_file {
+            format!("no CUE files in {shown}")
+        } else {
+            format!("cue: {shown:?} matched no packages")
         }));
     }
     let mut excluded = Vec::new();
