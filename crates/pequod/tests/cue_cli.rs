@@ -162,6 +162,7 @@ fn flags_match() {
         &["export", "json:", "json/stream.data"],
         &["export", "cue:", "pkg.cue"],
         &["export", "cue+date:", "pkg.cue"],
+        &["export", "cue+foo=bar:", "pkg.cue"],
         &["export", ""],
         &["export", "disjunction.cue"],
         &["eval", "-c", "disjunction.cue"],

@@ -51,11 +51,13 @@ fn qualifier(text: &str) -> Result<Option<Option<Kind>>, String> {
     let Some(spec) = text.strip_suffix(':') else {
         return Ok(None);
     };
-    if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
+    let qualifier_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-');
+    if spec.is_empty() || !spec.chars().all(qualifier_char) {
         return Ok(None);
     }
     let mut kind = None;
-    for name in spec.split('+') {
+    // `name=value` parts set options of a type; the name must be known.
+    for name in spec.split('+').map(|p| p.split('=').next().unwrap_or(p)) {
         match (name, Kind::named(name)) {
             ("cue" | "graph", _) => {}
             (_, Some(k)) => kind = Some(k),
@@ -104,6 +106,10 @@ mod tests {
         assert_eq!(
             classify(&[PathBuf::from("cue+date:")]),
             Err("unknown filetype date".to_owned())
+        );
+        assert_eq!(
+            classify(&[PathBuf::from("cue+foo=bar:")]),
+            Err("unknown filetype foo".to_owned())
         );
         assert_eq!(
             classify(&[PathBuf::from("")]),
