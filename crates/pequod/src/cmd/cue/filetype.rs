@@ -10,27 +10,38 @@ use super::data::Kind;
 pub(super) enum Arg {
     /// A CUE file, a directory, a package (`dir:name`, an import path) or `-`.
     Cue(PathBuf),
+    /// A CUE file read in data mode (`data:`): no references or expressions.
+    CueData(PathBuf),
     /// A data file (or `-`) in the given format.
     Data(PathBuf, Kind),
+}
+
+/// What a qualifier makes of the argument after it.
+#[derive(Clone, Copy)]
+enum Form {
+    Cue,
+    CueData,
+    Data(Kind),
 }
 
 /// The arguments, a qualifier (`json:`, `cue:`, `jsonl:`) giving the
 /// format of the one argument after it; the error is the official CLI's.
 pub(super) fn classify(args: &[PathBuf]) -> Result<Vec<Arg>, String> {
     let mut out = Vec::with_capacity(args.len());
-    let mut qualified: Option<Option<Kind>> = None;
+    let mut qualified: Option<Form> = None;
     for arg in args {
         let text = arg.to_str().unwrap_or_default();
         if text.is_empty() {
             return Err("empty file name".to_owned());
         }
-        if let Some(kind) = qualifier(text)? {
-            qualified = Some(kind);
+        if let Some(form) = qualifier(text)? {
+            qualified = Some(form);
             continue;
         }
         match qualified.take() {
-            Some(Some(kind)) => out.push(Arg::Data(arg.clone(), kind)),
-            Some(None) => out.push(Arg::Cue(arg.clone())),
+            Some(Form::Data(kind)) => out.push(Arg::Data(arg.clone(), kind)),
+            Some(Form::Cue) => out.push(Arg::Cue(arg.clone())),
+            Some(Form::CueData) => out.push(Arg::CueData(arg.clone())),
             None => match data_kind(arg) {
                 Some(kind) => out.push(Arg::Data(arg.clone(), kind)),
                 None => {
@@ -45,9 +56,8 @@ pub(super) fn classify(args: &[PathBuf]) -> Result<Vec<Arg>, String> {
     Ok(out)
 }
 
-/// A `name:` or `name+tag:` qualifier: `Some(None)` for CUE, `Some(kind)`
-/// for a data format; `None` if `text` is no qualifier.
-fn qualifier(text: &str) -> Result<Option<Option<Kind>>, String> {
+/// A `name:` or `name+tag:` qualifier, or `None` if `text` is no qualifier.
+fn qualifier(text: &str) -> Result<Option<Form>, String> {
     let Some(spec) = text.strip_suffix(':') else {
         return Ok(None);
     };
@@ -55,16 +65,17 @@ fn qualifier(text: &str) -> Result<Option<Option<Kind>>, String> {
     if spec.is_empty() || !spec.chars().all(qualifier_char) {
         return Ok(None);
     }
-    let mut kind = None;
+    let mut form = Form::Cue;
     // `name=value` parts set options of a type; the name must be known.
     for name in spec.split('+').map(|p| p.split('=').next().unwrap_or(p)) {
         match (name, Kind::named(name)) {
             ("cue" | "graph", _) => {}
-            (_, Some(k)) => kind = Some(k),
+            ("data", _) => form = Form::CueData,
+            (_, Some(k)) => form = Form::Data(k),
             _ => return Err(format!("unknown filetype {name}")),
         }
     }
-    Ok(Some(kind))
+    Ok(Some(form))
 }
 
 /// The data format of an existing file, by its extension.

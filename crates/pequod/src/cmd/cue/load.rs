@@ -35,6 +35,15 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     for arg in args {
         match arg {
             super::filetype::Arg::Cue(path) => inputs.push(path),
+            super::filetype::Arg::CueData(path) => {
+                if let Some(e) = data_mode(&path)? {
+                    return Ok(Inputs {
+                        package: Err(e),
+                        data: Vec::new(),
+                    });
+                }
+                inputs.push(path);
+            }
             super::filetype::Arg::Data(path, kind) => data_files.push((path, kind)),
         }
     }
@@ -192,6 +201,14 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
         .into_iter()
         .map(|(_, _, shown_file, source)| (shown_file, source))
         .collect()))
+}
+
+/// What data mode forbids in a `data:` file, as the official CLI says it.
+fn data_mode(path: &Path) -> anyhow::Result<Option<String>> {
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (file, _) = pequod_cue::parse_file_partial(&display_name(path), &source);
+    Ok(super::data_mode::check(&file, &source))
 }
 
 /// Fails as the official CLI does when CUE files given by name declare

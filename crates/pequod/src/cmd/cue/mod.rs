@@ -2,6 +2,7 @@
 //! Pequod's evaluator. `load` reads the inputs; each verb has its file.
 
 mod data;
+mod data_mode;
 mod eval;
 mod export;
 mod filetype;
