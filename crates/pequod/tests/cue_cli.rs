@@ -182,9 +182,10 @@ fn flags_match() {
     }
 }
 
-/// Packages named by import path in the working directory's module, and
-/// the errors for paths no package, or a nested module, answers, and for
-/// a module without a path.
+/// Packages named by import path in the working directory's module or
+/// kept in its `cue.mod/gen` and `pkg`, several printed in turn, and the
+/// errors for paths no package, or a nested module, answers, and for a
+/// module without a path.
 #[test]
 fn import_path_arguments_match() {
     let dir = PathBuf::from(format!("{CLI_FIXTURES}/module"));
@@ -200,6 +201,13 @@ fn import_path_arguments_match() {
         &["export", "mod.com/z"],
         &["export", "other.com/q"],
         &["export", "foo.bar"],
+        &["export", "mod.test/bar:baz"],
+        &["export", "foo.com/example"],
+        &["export", "imp.cue"],
+        &["export", "./x:x", "./x:y"],
+        &["export", "./x:x", "./x:y", "--out", "cue"],
+        &["eval", "./x:x", "./x:y"],
+        &["export", ".:root", "mod.test/bar:baz"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

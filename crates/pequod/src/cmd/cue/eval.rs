@@ -7,6 +7,7 @@ use pequod_cue::export::{CueMode, EvalFields};
 use pequod_cue::value::ErrorCode;
 use pequod_cue::{Instance, Node};
 
+use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
 use super::{check_package, data_values, export_failure, fail, leave, load, print};
@@ -26,17 +27,43 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
             escape: false,
         });
     }
-    let inputs = load(&args.inputs, &output.inject)?;
-    let compiled = match inputs.package {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    if let Err(e) = check_package(&compiled, &args.inputs, output.package.as_deref()) {
-        return fail(&e);
+    let mut text = String::new();
+    let mut failure = None;
+    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+        if i > 0 {
+            text.push_str("// ---\n");
+        }
+        failure = show(args, inputs, &mut text)?;
+        if failure.is_some() {
+            break;
+        }
     }
-    let data = match data_values(inputs.data, &output.path) {
+    let code = target.write(&text)?;
+    match failure {
+        None => Ok(code),
+        Some(e) => fail(&e),
+    }
+}
+
+/// Appends the instance of `inputs` to `text` as `cue eval` prints it, a
+/// value per `-e`; the error is what the official CLI prints when it fails.
+fn show(
+    args: &CueEvalArgs,
+    inputs: &[std::path::PathBuf],
+    text: &mut String,
+) -> anyhow::Result<Option<String>> {
+    let output = &args.output;
+    let loaded = load(inputs, &output.inject)?;
+    let compiled = match loaded.package {
+        Ok(c) => c,
+        Err(e) => return Ok(Some(e)),
+    };
+    if let Err(e) = check_package(&compiled, inputs, output.package.as_deref()) {
+        return Ok(Some(e));
+    }
+    let data = match data_values(loaded.data, &output.path) {
         Ok(d) => d,
-        Err(e) => return fail(&e),
+        Err(e) => return Ok(Some(e)),
     };
     let mut instance = compiled.eval_with(&data);
     let shown = if args.concrete {
@@ -52,7 +79,6 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
             definitions: true,
         }
     };
-    let mut text = String::new();
     if let Some(name) = &output.package {
         text.push_str(&format!("package {name}\n\n"));
     }
@@ -97,16 +123,9 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let code = match failure {
-        None => target.write(&text)?,
-        Some(e) => {
-            target.write(&text)?;
-            fail(&e)?
-        }
-    };
     leave(instance);
     leave(compiled);
-    Ok(code)
+    Ok(failure)
 }
 
 /// `node` as `cue eval` prints it: incomplete values are shown unless

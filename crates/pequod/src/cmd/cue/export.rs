@@ -5,39 +5,68 @@ use std::process::ExitCode;
 use pequod_cue::export::{CueMode, EvalFields};
 use pequod_cue::{Instance, Node};
 
+use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
 use super::{check_package, data_values, export_failure, fail, leave, load, place};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
-    let output = &args.output;
-    let target = match Target::new(output, CueOut::Json) {
+    let target = match Target::new(&args.output, CueOut::Json) {
         Ok(t) => t,
         Err(e) => return fail(&e),
     };
-    let inputs = load(&args.inputs, &output.inject)?;
-    let compiled = match inputs.package {
+    let mut text = String::new();
+    let mut failure = None;
+    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+        if i > 0 {
+            text.push_str(separator(target.out));
+        }
+        failure = export(args, inputs, target.out, &mut text)?;
+        if failure.is_some() {
+            break;
+        }
+    }
+    if args.escape && target.out == CueOut::Json {
+        text = escape_html(&text);
+    }
+    let code = target.write(&text)?;
+    match failure {
+        None => Ok(code),
+        Some(e) => fail(&e),
+    }
+}
+
+/// Appends the instance of `inputs` to `text` in `out`, a value per `-e`;
+/// the error is what the official CLI prints when it fails.
+fn export(
+    args: &CueExportArgs,
+    inputs: &[std::path::PathBuf],
+    out: CueOut,
+    text: &mut String,
+) -> anyhow::Result<Option<String>> {
+    let output = &args.output;
+    let loaded = load(inputs, &output.inject)?;
+    let compiled = match loaded.package {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(e) => return Ok(Some(e)),
     };
-    if let Err(e) = check_package(&compiled, &args.inputs, output.package.as_deref()) {
-        return fail(&e);
+    if let Err(e) = check_package(&compiled, inputs, output.package.as_deref()) {
+        return Ok(Some(e));
     }
     // Without data files `-l` places the package's value.
-    let labels = if inputs.data.is_empty() {
+    let labels = if loaded.data.is_empty() {
         place::literals(&output.path)
     } else {
         Ok(Vec::new())
     };
-    let placed = labels.and_then(|labels| Ok((labels, data_values(inputs.data, &output.path)?)));
+    let placed = labels.and_then(|labels| Ok((labels, data_values(loaded.data, &output.path)?)));
     let (labels, data) = match placed {
         Ok(p) => p,
-        Err(e) => return fail(&e),
+        Err(e) => return Ok(Some(e)),
     };
     let mut instance = compiled.eval_with(&data);
-    let mut text = String::new();
-    if let (CueOut::Cue, Some(name)) = (target.out, &output.package) {
+    if let (CueOut::Cue, Some(name)) = (out, &output.package) {
         text.push_str(&format!("package {name}\n\n"));
     }
     let root = [String::new()];
@@ -63,9 +92,9 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             },
         };
         if i > 0 {
-            text.push_str(separator(target.out));
+            text.push_str(separator(out));
         }
-        match render(&mut instance, node, target.out, &labels) {
+        match render(&mut instance, node, out, &labels) {
             Ok(value) => text.push_str(&value),
             Err(e) => {
                 failure = Some(e);
@@ -73,19 +102,9 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if args.escape && target.out == CueOut::Json {
-        text = escape_html(&text);
-    }
-    let code = match failure {
-        None => target.write(&text)?,
-        Some(e) => {
-            target.write(&text)?;
-            fail(&e)?
-        }
-    };
     leave(instance);
     leave(compiled);
-    Ok(code)
+    Ok(failure)
 }
 
 /// What the official CLI prints between the values of several `-e`.

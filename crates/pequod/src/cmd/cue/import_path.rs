@@ -32,6 +32,23 @@ pub(super) fn package(arg: &str, module: &str) -> Option<Result<String, String>>
     Some(Ok(format!("{dir}:{name}")))
 }
 
+/// The package `arg` names among the other modules' packages kept in
+/// `cue.mod/gen`, `pkg` or `usr` under the module root `root`, as
+/// `dir:name` relative to the root.
+pub(super) fn vendored(arg: &str, root: &std::path::Path) -> Option<String> {
+    let (path, qualifier) = match arg.rsplit_once(':') {
+        Some((p, q)) if !q.contains('/') => (p, Some(q)),
+        _ => (arg, None),
+    };
+    let path = strip_major(path);
+    let name = qualifier.unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path));
+    ["gen", "pkg", "usr"]
+        .iter()
+        .map(|kept| format!("cue.mod/{kept}/{path}"))
+        .find(|dir| root.join(dir).is_dir())
+        .map(|dir| format!("{dir}:{name}"))
+}
+
 /// What the official CLI says when a package has no files of the name it
 /// was asked for.
 pub(super) fn no_files(arg: &str, name: &str) -> String {

@@ -40,7 +40,8 @@ pub(super) fn load_module(
             (Some(name), _) => rel(cwd).map(|dir| Ok(format!("{dir}:{name}"))),
             (None, Some(path)) => super::import_path::package(&text, path),
             (None, None) => None,
-        };
+        }
+        .or_else(|| super::import_path::vendored(&text, &root).map(Ok));
         match named {
             Some(Ok(package)) => {
                 let dir = package.rsplit_once(':').map_or("", |(d, _)| d);
@@ -190,7 +191,7 @@ pub(super) fn normalize(path: &Path) -> PathBuf {
 
 /// `dir:name` into the directory and the package name, unless a file or
 /// directory of that name exists.
-fn split_qualifier(input: &Path) -> (PathBuf, Option<String>) {
+pub(super) fn split_qualifier(input: &Path) -> (PathBuf, Option<String>) {
     if input.exists() {
         return (input.to_path_buf(), None);
     }

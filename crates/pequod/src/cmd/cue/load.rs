@@ -14,6 +14,25 @@ pub(super) struct Inputs {
     pub(super) data: Vec<(PathBuf, serde_json::Value)>,
 }
 
+/// The inputs of each instance a command prints: one per package named
+/// when every input names a package (`./a ./b`, `mod.com/x:y`) and there
+/// are several, as the official CLI prints them in turn; else all inputs
+/// as one.
+pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let package = |p: &PathBuf| {
+        let text = p.to_str().unwrap_or_default();
+        let (dir, _) = super::in_module::split_qualifier(p);
+        text != "-"
+            && !text.ends_with(':')
+            && (dir.is_dir() || (!p.exists() && p.extension().is_none()))
+    };
+    if inputs.len() > 1 && inputs.iter().all(package) {
+        inputs.iter().map(|p| vec![p.clone()]).collect()
+    } else {
+        vec![inputs.to_vec()]
+    }
+}
+
 /// Loads the CUE inputs (files, directories, `dir:name`, import paths,
 /// `-` for standard input; `.` when there are none) as one package with
 /// `inject` tags, and parses the data files among `inputs` (known by their
