@@ -208,6 +208,7 @@ fn import_path_arguments_match() {
         &["export", "./x:x", "./x:y", "--out", "cue"],
         &["eval", "./x:x", "./x:y"],
         &["export", ".:root", "mod.test/bar:baz"],
+        &["export", "_hidden/h.cue"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

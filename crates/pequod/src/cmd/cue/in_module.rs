@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pequod_cue::{Compiled, LoadError, Module, Tags};
+use pequod_cue::{Compiled, LoadError, Module, ModuleFile, Tags};
 
 /// Loads the inputs as a package of the module the working directory `cwd`
 /// is in, as the official CLI does (a directory, `dir:name`, or files of
@@ -88,12 +88,34 @@ pub(super) fn load_module(
         return Ok(Some(module.compile(&package, tags)));
     }
     let mut files = Vec::new();
+    // Files named outright load even where a package would skip them
+    // (`_dir/x.cue`).
+    let mut named = Vec::new();
     for input in inputs {
-        match rel(input) {
-            Some(r) => files.push(r),
-            None => return Ok(None),
+        let Some(r) = rel(input) else {
+            return Ok(None);
+        };
+        if input.is_file() && !module.files().iter().any(|f| f.path == r) {
+            let source = std::fs::read_to_string(input)
+                .with_context(|| format!("reading {}", input.display()))?;
+            named.push(ModuleFile {
+                path: r.clone(),
+                name: super::load::display_name(input),
+                source,
+            });
         }
+        files.push(r);
     }
+    let module = if named.is_empty() {
+        module
+    } else {
+        let mut all = module.files().to_vec();
+        all.extend(named);
+        match Module::new(all) {
+            Ok(m) => m,
+            Err(e) => return Ok(Some(Err(e))),
+        }
+    };
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     Ok(Some(module.compile_files(&refs, tags)))
 }
