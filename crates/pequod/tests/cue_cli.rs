@@ -97,6 +97,8 @@ fn flags_match() {
         &["eval", "-e", "zz", "-e", "a", "fields.cue"],
         &["eval", "-e", "d", "-e", "d.zz", "-e", "a", "fields.cue"],
         &["eval", "-e", "_h", "fields.cue"],
+        &["eval", "-e", "n.m", "fields.cue"],
+        &["export", "--out", "cue", "-e", "n.m", "fields.cue"],
         &["export", "-e", "a", "-e", "zz", "fields.cue"],
         &["export", "-e", "d.zz", "fields.cue"],
         &["export", "-e", "a.b", "fields.cue"],

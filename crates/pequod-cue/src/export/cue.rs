@@ -563,6 +563,10 @@ pub(crate) fn to_cue(
             w.ev.eval_vertex(x);
             w.stack.push(x);
             let lines = w.fields(x, 0);
+            if lines.is_empty() {
+                // No fields to print: an empty line, as `cue` prints.
+                return "\n".to_string();
+            }
             w.block(&lines, 0)
         }
         (v, _) => {
