@@ -203,6 +203,8 @@ fn import_path_arguments_match() {
         &["export", "mod.com/z"],
         &["export", "other.com/q"],
         &["export", "foo.bar"],
+        &["eval", "nonexisting", "."],
+        &["eval", "strings"],
         &["export", "mod.test/bar:baz"],
         &["export", "foo.com/example"],
         &["export", "imp.cue"],

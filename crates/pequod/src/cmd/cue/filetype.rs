@@ -45,7 +45,7 @@ pub(super) fn classify(args: &[PathBuf]) -> Result<Vec<Arg>, String> {
             None => match data_kind(arg) {
                 Some(kind) => out.push(Arg::Data(arg.clone(), kind)),
                 None => {
-                    if let Some(e) = unknown_extension(arg) {
+                    if let Some(e) = unknown_extension(arg).or_else(|| standard_library(arg)) {
                         return Err(e);
                     }
                     out.push(Arg::Cue(arg.clone()));
@@ -96,13 +96,28 @@ fn unknown_extension(input: &Path) -> Option<String> {
         .then(|| format!("unknown file extension .{ext}"))
 }
 
+/// The official CLI's error for an argument that is no file or directory
+/// and reads as a standard library import path (no dot in its first
+/// element, like `strings` or `nonexisting`).
+fn standard_library(input: &Path) -> Option<String> {
+    let text = input.to_str()?;
+    if input.exists() || text == "-" || text.starts_with(['.', '/', ':']) {
+        return None;
+    }
+    let first = text.split(['/', ':']).next().unwrap_or(text);
+    (!first.contains('.')).then(|| {
+        let path = text.trim_end_matches('/');
+        format!("standard library import path {path:?} cannot be imported as a CUE package")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn qualifiers_give_the_next_argument_its_format() {
-        let args: Vec<PathBuf> = ["json:", "a.data", "cue:", "b", "c"]
+        let args: Vec<PathBuf> = ["json:", "a.data", "cue:", "b", "./c"]
             .iter()
             .map(PathBuf::from)
             .collect();
@@ -111,7 +126,7 @@ mod tests {
             Ok(vec![
                 Arg::Data("a.data".into(), Kind::Json),
                 Arg::Cue("b".into()),
-                Arg::Cue("c".into()),
+                Arg::Cue("./c".into()),
             ])
         );
         assert_eq!(
@@ -125,6 +140,13 @@ mod tests {
         assert_eq!(
             classify(&[PathBuf::from("")]),
             Err("empty file name".to_owned())
+        );
+        assert_eq!(
+            classify(&[PathBuf::from("nonexisting")]),
+            Err(
+                "standard library import path \"nonexisting\" cannot be imported as a CUE package"
+                    .to_owned()
+            )
         );
         assert_eq!(
             classify(&[PathBuf::from("x.bar")]),
