@@ -108,7 +108,7 @@ impl Compiled {
             mut sources,
             imports,
         } = self;
-        let kept = crate::tags::apply(files, tags)?;
+        let kept = crate::tags::apply(files, &sources, tags)?;
         let sources = kept
             .iter()
             .filter_map(|(i, _)| sources.get_mut(*i).map(std::mem::take))

@@ -80,7 +80,8 @@ fn failing_exports_fail_in_both() {
 }
 
 /// `-e` (repeatable), `-o`, `-p`, `-l`, `--escape`, `--out text` and eval's
-/// `-c`, `-a`, `-H`, `-O` and `-i`, `json:`-style qualifiers, empty YAML files, JSON Lines and JSON syntax
+/// `-c`, `-a`, `-H`, `-O` and `-i`, `json:`-style qualifiers, misplaced
+/// `@tag`s, empty YAML files, JSON Lines and JSON syntax
 /// errors, and which files of a directory load: the same status, stdout
 /// and stderr.
 #[test]
@@ -162,6 +163,10 @@ fn flags_match() {
         &["eval", "./json"],
         &["eval", "nonexisting", "."],
         &["eval", "strings"],
+        &["eval", "tags.cue"],
+        &["eval", "tags.cue", "-t", "env=prod"],
+        &["eval", "tags.cue", "-t", "foo=bar"],
+        &["eval", "tagged.cue", "-t", "x=hi"],
         &["export", "jsonl:", "json/stream.data"],
         &["export", "json:", "json/stream.data"],
         &["export", "cue:", "pkg.cue"],
