@@ -3,7 +3,7 @@
 use crate::ast;
 use crate::error::ParseErrors;
 use crate::eval::{ArcType, Evaluator, Label};
-use crate::export::{CueMode, ExportError, to_cue, to_json};
+use crate::export::{CueMode, EvalFields, ExportError, to_cue, to_json};
 use crate::module::{Imports, Module};
 use crate::value::{ErrorCode, Kind, VId, Value};
 
@@ -108,7 +108,7 @@ impl Compiled {
             mut sources,
             imports,
         } = self;
-        let kept = crate::tags::apply(files, tags)?;
+        let kept = crate::tags::apply(files, &sources, tags)?;
         let sources = kept
             .iter()
             .filter_map(|(i, _)| sources.get_mut(*i).map(std::mem::take))
@@ -413,11 +413,33 @@ impl<'a> Instance<'a> {
     /// its fields, one a line. [`CueMode::Export`] fails as
     /// [`Instance::to_json`] does on a value that is not concrete.
     pub fn to_cue(&mut self, n: Node, mode: CueMode) -> Result<String, ExportError> {
+        self.to_cue_with(n, mode, EvalFields::default())
+    }
+
+    /// [`Instance::to_cue`], with the fields [`CueMode::Eval`] shows chosen.
+    pub fn to_cue_with(
+        &mut self,
+        n: Node,
+        mode: CueMode,
+        shown: EvalFields,
+    ) -> Result<String, ExportError> {
+        self.to_cue_placed(n, mode, shown, &[])
+    }
+
+    /// [`Instance::to_cue_with`], the node printed as the value of the field
+    /// path `labels` (what `cue export -l a: -l b:` prints).
+    pub fn to_cue_placed(
+        &mut self,
+        n: Node,
+        mode: CueMode,
+        shown: EvalFields,
+        labels: &[String],
+    ) -> Result<String, ExportError> {
         if mode == CueMode::Export {
             self.to_json(n, false)?;
         }
         let v = self.ev.value_of(n.0);
-        Ok(to_cue(&mut self.ev, v, Some(n.0), mode))
+        Ok(to_cue(&mut self.ev, v, Some(n.0), mode, shown, labels))
     }
 
     /// Every error that keeps a node from being exported, sorted by path,

@@ -237,12 +237,17 @@ impl Module {
     fn package_files(&self, dir: &str, name: &str, ancestors: bool) -> Vec<usize> {
         let mut out: Vec<(usize, usize)> = Vec::new();
         for (i, f) in self.files.iter().enumerate() {
-            if f.path.starts_with("cue.mod/") || hidden(&f.path) {
+            let vendored = dir.starts_with("cue.mod/");
+            if (f.path.starts_with("cue.mod/") && !vendored)
+                || hidden(&f.path)
+                || tool_or_test(&f.path)
+            {
                 continue;
             }
             let fdir = parent_dir(&f.path);
             let inside = fdir == dir
                 || (ancestors
+                    && !vendored
                     && self.path.is_some()
                     && (fdir.is_empty() || dir.starts_with(&format!("{fdir}/"))));
             if !inside {
@@ -379,14 +384,23 @@ impl Loader<'_> {
     /// The directory (relative to the module root) of an import path within
     /// the module.
     fn module_dir(&self, path: &str) -> Option<String> {
-        let module = self.module.path.as_deref()?;
         let path = strip_major(path);
+        let vendored = || {
+            VENDORED
+                .iter()
+                .map(|kept| format!("cue.mod/{kept}/{path}"))
+                .find(|d| self.module.has_dir(d))
+        };
+        let Some(module) = self.module.path.as_deref() else {
+            return vendored();
+        };
         if path == module {
             return Some(String::new());
         }
-        path.strip_prefix(module)?
-            .strip_prefix('/')
-            .map(str::to_string)
+        match path.strip_prefix(module).and_then(|p| p.strip_prefix('/')) {
+            Some(dir) => Some(dir.to_string()),
+            None => vendored(),
+        }
     }
 }
 
@@ -427,13 +441,16 @@ fn module_path(f: &ModuleFile) -> Result<String, LoadError> {
             && let ast::Label::Ident(i) = &field.label
             && i.name == "module"
             && let ast::Expr::String(s) = &field.value
+            && !s.text().is_empty()
         {
             return Ok(strip_major(&s.text()).to_string());
         }
     }
+    // `cue` names the file by its absolute path here.
+    let name =
+        std::path::absolute(&f.name).map_or_else(|_| f.name.clone(), |p| p.display().to_string());
     Err(LoadError::Package(format!(
-        "{}: no module path (module: \"example.com/x\")",
-        f.name
+        "invalid module file {name}: empty module path"
     )))
 }
 
@@ -493,10 +510,19 @@ fn display_dir(dir: &str) -> String {
 
 /// Whether a path has an element starting with `.` or `_`, which `cue`
 /// ignores.
+/// Whether a file is a tool (`x_tool.cue`, for `cue cmd`) or test file,
+/// which a package loads only for those commands.
+fn tool_or_test(path: &str) -> bool {
+    path.ends_with("_tool.cue") || path.ends_with("_test.cue")
+}
+
 fn hidden(path: &str) -> bool {
     path.split('/')
         .any(|p| p.starts_with('.') || p.starts_with('_'))
 }
+
+/// The directories of `cue.mod` that hold packages by import path.
+const VENDORED: [&str; 3] = ["gen", "pkg", "usr"];
 
 fn read_dir(
     root: &Path,
@@ -525,6 +551,13 @@ fn read_dir(
             if !(name.starts_with('.') || name.starts_with('_') || in_cue_mod && rel.is_empty()) {
                 read_dir(root, &p, &path, out)?;
             } else if in_cue_mod {
+                // Packages of other modules kept in the module, by import path.
+                for kept in VENDORED {
+                    let d = p.join(kept);
+                    if d.is_dir() {
+                        read_dir(root, &d, &format!("cue.mod/{kept}"), out)?;
+                    }
+                }
                 let m = p.join("module.cue");
                 if m.is_file() {
                     let source = std::fs::read_to_string(&m).map_err(io)?;

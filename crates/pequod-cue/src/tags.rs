@@ -99,6 +99,7 @@ fn tag_attr(a: &ast::Attribute) -> Option<TagAttr<'_>> {
 /// of the files kept, with the files rewritten.
 pub(crate) fn apply(
     files: Vec<ast::File>,
+    sources: &[String],
     tags: &Tags,
 ) -> Result<Vec<(usize, ast::File)>, TagError> {
     let flags: Vec<&str> = tags.flags().collect();
@@ -126,6 +127,22 @@ pub(crate) fn apply(
             kept.push((i, f));
         }
     }
+    let mut errors = Vec::new();
+    for (i, f) in &kept {
+        let mut found = Vec::new();
+        misplaced(&f.decls, None, &mut found);
+        if found.is_empty() {
+            continue;
+        }
+        let lines = crate::SourceFile::new(&f.name, sources.get(*i).map_or("", String::as_str));
+        for (span, within) in found {
+            let p = lines.position(span.start);
+            errors.push(format!(
+                "@tag not allowed within {within}:\n    {}:{}:{}",
+                f.name, p.line, p.column
+            ));
+        }
+    }
     let mut used = vec![false; tags.entries.len()];
     for (_, f) in &mut kept {
         inject(&mut f.decls, tags, &mut used)?;
@@ -133,15 +150,82 @@ pub(crate) fn apply(
     for (i, (k, v)) in tags.entries.iter().enumerate() {
         let build_tag = v.is_none() && build_tags.iter().any(|b| b == k);
         if !used[i] && !build_tag {
-            return Err(TagError(format!("no tag for {k:?}")));
+            errors.insert(0, format!("no tag for {k:?}"));
+            break;
         }
     }
-    Ok(kept)
+    if errors.is_empty() {
+        Ok(kept)
+    } else {
+        Err(TagError(errors.join("\n")))
+    }
+}
+
+/// The `@tag` attributes where `cue` does not inject: in optional fields
+/// and pattern constraints, lists and comprehensions (`within` names the
+/// enclosing one).
+fn misplaced(decls: &[Decl], within: Option<&'static str>, out: &mut Vec<(Span, &'static str)>) {
+    for d in decls {
+        match d {
+            Decl::Field(f) => {
+                let constraint = f.constraint != ast::Constraint::Regular
+                    || matches!(f.label, ast::Label::Pattern(_));
+                let here = within.or(constraint.then_some("field constraint"));
+                if let Some(w) = here {
+                    out.extend(
+                        f.attrs
+                            .iter()
+                            .filter(|a| a.name == "tag")
+                            .map(|a| (a.span, w)),
+                    );
+                }
+                misplaced_in(&f.value, here, out);
+            }
+            Decl::Embed(e) => misplaced_in(&e.expr, within, out),
+            Decl::Comprehension(c) => {
+                misplaced(&c.body.decls, within.or(Some("comprehension")), out);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn misplaced_in(e: &Expr, within: Option<&'static str>, out: &mut Vec<(Span, &'static str)>) {
+    match e {
+        Expr::Struct(s) => misplaced(&s.decls, within, out),
+        Expr::List(l) => {
+            for elem in &l.elems {
+                match elem {
+                    ast::ListElem::Expr(e) => misplaced_in(e, within.or(Some("lists")), out),
+                    ast::ListElem::Comprehension(c) => {
+                        misplaced(&c.body.decls, within.or(Some("lists")), out);
+                    }
+                }
+            }
+        }
+        Expr::Binary(_, a, b, _) => {
+            misplaced_in(a, within, out);
+            misplaced_in(b, within, out);
+        }
+        Expr::Paren(inner, _) => misplaced_in(inner, within, out),
+        _ => {}
+    }
 }
 
 fn inject(decls: &mut [Decl], tags: &Tags, used: &mut [bool]) -> Result<(), TagError> {
     for d in decls {
-        let Decl::Field(f) = d else { continue };
+        let f = match d {
+            Decl::Field(f) => f,
+            // An embedded struct's fields are the enclosing struct's.
+            Decl::Embed(ast::Embed {
+                expr: Expr::Struct(s),
+                ..
+            }) => {
+                inject(&mut s.decls, tags, used)?;
+                continue;
+            }
+            _ => continue,
+        };
         let mut values = Vec::new();
         for a in &f.attrs {
             let Some(t) = tag_attr(a) else { continue };

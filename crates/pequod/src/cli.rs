@@ -270,13 +270,54 @@ pub(crate) enum CueCommand {
 pub(crate) struct CueEvalArgs {
     /// CUE files, or directories whose .cue files form one package (default: .), and YAML or
     /// JSON data files unified with it.
+    #[arg(value_parser = input_parser())]
     pub(crate) inputs: Vec<std::path::PathBuf>,
-    /// Print only this field path (e.g. `resources.deployment`).
+    #[command(flatten)]
+    pub(crate) output: CueOutputArgs,
+    /// Require concrete values, as export does; definitions and hidden fields are left out.
+    #[arg(short = 'c', long = "concrete")]
+    pub(crate) concrete: bool,
+    /// Show hidden and optional fields too (`-H -O`).
+    #[arg(short = 'a', long = "all")]
+    pub(crate) all: bool,
+    /// Show hidden fields (`_x`).
+    #[arg(short = 'H', long = "show-hidden")]
+    pub(crate) show_hidden: bool,
+    /// Show optional fields (`x?`).
+    #[arg(short = 'O', long = "show-optional")]
+    pub(crate) show_optional: bool,
+}
+
+/// Flags `pequod cue export` and `pequod cue eval` share: what to print,
+/// how and where.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct CueOutputArgs {
+    /// Print only this field path (e.g. `resources.deployment`); repeatable, each printed in turn.
     #[arg(short = 'e', long = "expression", value_name = "PATH")]
-    pub(crate) expression: Option<String>,
-    /// Output format (`json` and `yaml` need concrete values, as with export).
-    #[arg(long = "out", value_enum, default_value_t = CueOut::Cue)]
-    pub(crate) out: CueOut,
+    pub(crate) expression: Vec<String>,
+    /// Output format (default: from the `-o` file's extension, else JSON for export and CUE
+    /// for eval; `json` and `yaml` need concrete values).
+    #[arg(long = "out", value_enum)]
+    pub(crate) out: Option<CueOut>,
+    /// Write to this file instead of standard output (`-` for standard output), optionally
+    /// prefixed by its format (`yaml:out.txt`).
+    #[arg(short = 'o', long = "outfile", value_name = "FILE")]
+    pub(crate) outfile: Option<String>,
+    /// Overwrite the `-o` file if it exists.
+    #[arg(short = 'f', long = "force")]
+    pub(crate) force: bool,
+    /// Place each data file's value (or the package's, without data files) at this label:
+    /// `name:` literally, a field of the data (`kind`), or a string interpolating fields
+    /// (`"\(kind)-\(id)"`); repeatable, outermost first.
+    #[arg(short = 'l', long = "path", value_name = "LABEL")]
+    pub(crate) path: Vec<String>,
+    /// Proceed in the presence of errors: eval prints each in place as `_|_ // why` (export
+    /// still fails, as `cue export -i` does).
+    #[arg(short = 'i', long = "ignore")]
+    pub(crate) ignore: bool,
+    /// Package name for the CUE output (`package NAME`); must match the package's own.
+    #[arg(short = 'p', long = "package", value_name = "NAME")]
+    pub(crate) package: Option<String>,
     /// Set the value of a `@tag(name)` field (`name=value`), or a bare
     /// `word` for a `short=` tag value or an `@if(word)` build tag.
     #[arg(short = 't', long = "inject", value_name = "name=value")]
@@ -325,21 +366,24 @@ pub(crate) struct CueVetArgs {
 pub(crate) struct CueExportArgs {
     /// CUE files, or directories whose .cue files form one package (default: .), and YAML or
     /// JSON data files unified with it.
+    #[arg(value_parser = input_parser())]
     pub(crate) inputs: Vec<std::path::PathBuf>,
-    /// Export only this field path (e.g. `resources.deployment`).
-    #[arg(short = 'e', long = "expression", value_name = "PATH")]
-    pub(crate) expression: Option<String>,
-    /// Output format.
-    #[arg(long = "out", value_enum, default_value_t = CueOut::Json)]
-    pub(crate) out: CueOut,
-    /// Set the value of a `@tag(name)` field (`name=value`), or a bare
-    /// `word` for a `short=` tag value or an `@if(word)` build tag.
-    #[arg(short = 't', long = "inject", value_name = "name=value")]
-    pub(crate) inject: Vec<String>,
+    #[command(flatten)]
+    pub(crate) output: CueOutputArgs,
+    /// Escape `<`, `>` and `&` in JSON strings as HTML needs.
+    #[arg(long = "escape")]
+    pub(crate) escape: bool,
+}
+
+/// Input paths as given, the empty one too: the command, not the parser,
+/// says what is wrong with it, as the official CLI does.
+fn input_parser() -> impl clap::builder::TypedValueParser<Value = std::path::PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(std::path::PathBuf::from)
 }
 
 /// `--out` of `pequod cue export` and `pequod cue eval`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum CueOut {
     /// JSON, indented as `cue export` prints it.
     Json,
@@ -347,6 +391,8 @@ pub(crate) enum CueOut {
     Yaml,
     /// CUE, as `cue export --out cue` prints it.
     Cue,
+    /// A string value as it is, on its own line.
+    Text,
 }
 
 /// How `pequod graph` prints.
@@ -418,6 +464,29 @@ mod tests {
             &["pequod", "cue", "vet", "-c=false", "a.cue"],
             &["pequod", "cue", "vet", "-c", "a.cue"],
             &["pequod", "cue", "vet", "-c", "false"],
+            &[
+                "pequod", "cue", "export", "-e", "a", "-e", "b.c", "-o", "x.yaml", "--force",
+            ],
+            &[
+                "pequod", "cue", "export", "--escape", "-p", "pkg", "-f", "-o", "-",
+            ],
+            &[
+                "pequod", "cue", "eval", "-c", "-a", "-H", "-O", "-e", "x", "-e", "y",
+            ],
+            &[
+                "pequod",
+                "cue",
+                "eval",
+                "--show-hidden",
+                "--outfile",
+                "o.cue",
+            ],
+            &["pequod", "cue", "eval", "--escape"],
+            &["pequod", "cue", "eval", "-i", "a.cue"],
+            &["pequod", "cue", "export", "", "json:", "-"],
+            &[
+                "pequod", "cue", "export", "-l", "a:", "--path", "kind", "x.json",
+            ],
             &["/usr/local/bin/pequod", "cue", "export", "--help"],
             &["/usr/local/bin/pequod", "cue", "exprot"],
         ];

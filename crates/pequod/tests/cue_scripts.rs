@@ -1,11 +1,13 @@
 //! The official CLI's own test scripts (`cmd/cue/cmd/testdata/script` of
-//! the CUE v0.17.1 corpus) that run `cue export` or `cue eval`, replayed
-//! with `pequod cue` in place of `cue`: each script's files are written to a
-//! temporary directory and its commands interpreted as `testscript` does
-//! (`exec`, `! exec`, `cmp stdout|stderr`, `stdout|stderr REGEX`, `env`,
-//! `cd`). A script counts when every command passes. The test prints a
-//! summary line and fails when the count drops below the committed baseline
-//! (`testdata/cue-scripts-baseline.txt`, ratcheted up as the CLI improves).
+//! the CUE v0.17.1 corpus) that run `cue export` or `cue eval` (and no
+//! command but `def` and `vet` beside them), replayed with `pequod cue` in
+//! place of `cue`: each script's files are written to a temporary directory
+//! and its commands interpreted as `testscript` does (`exec`, `! exec`,
+//! `cmp`, `stdout|stderr REGEX`, `exists`, `stdin`, `env`, `cd`, `mkdir`,
+//! `rm`, `cp`; `$WORK` and `${/}` expanded). A script counts when every
+//! command passes. The test prints a summary line and fails when the count
+//! drops below the committed baseline (`testdata/cue-scripts-baseline.txt`,
+//! ratcheted up as the CLI improves).
 
 #![allow(
     clippy::unwrap_used,
@@ -32,7 +34,7 @@ fn corpus() -> PathBuf {
 }
 
 /// Why a script is not replayed: it uses a command or feature outside
-/// `cue export`/`cue eval`.
+/// `cue export`, `eval`, `def` and `vet` (the commands `pequod cue` has).
 fn unsupported(line: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
     let command = words.iter().find(|w| !w.starts_with(['!', '?'])).copied();
@@ -48,9 +50,11 @@ fn unsupported(line: &str) -> bool {
                     .position(|w| *w == "exec")
                     .and_then(|i| words.get(i + 2))
             ),
-            (Some(&"cue"), Some(&("export" | "eval")))
+            (Some(&"cue"), Some(&("export" | "eval" | "def" | "vet")))
         ),
-        Some("cmp" | "stdout" | "stderr" | "env" | "cd") => false,
+        Some(
+            "cmp" | "stdout" | "stderr" | "env" | "cd" | "exists" | "stdin" | "mkdir" | "rm" | "cp",
+        ) => false,
         _ => true,
     }
 }
@@ -92,6 +96,7 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
     let mut cwd = root.to_path_buf();
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let mut last: Option<Run> = None;
+    let mut stdin: Option<String> = None;
     for raw in archive.comment.lines() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -101,16 +106,36 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
             Some(r) => (true, r.trim_start()),
             None => (false, line),
         };
-        let words = split_words(rest);
+        let work = root.display().to_string();
+        let words: Vec<String> = split_words(rest)
+            .into_iter()
+            .map(|w| {
+                w.replace("${WORK}", &work)
+                    .replace("$WORK", &work)
+                    .replace("${/}", "/")
+            })
+            .collect();
         match words.first().map(String::as_str) {
             Some("exec") => {
                 let args = &words[2..];
-                let out = Command::new(bin)
+                let mut child = Command::new(bin)
                     .arg("cue")
                     .args(args)
                     .current_dir(&cwd)
                     .envs(&env)
-                    .output()
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("{line}: {e}"))?;
+                // The `stdin` command's text goes to this exec only.
+                let input = stdin.take().unwrap_or_default();
+                if let Some(mut pipe) = child.stdin.take() {
+                    use std::io::Write as _;
+                    let _ = pipe.write_all(input.as_bytes());
+                }
+                let out = child
+                    .wait_with_output()
                     .map_err(|e| format!("{line}: {e}"))?;
                 if out.status.success() == negated {
                     return Err(format!(
@@ -125,18 +150,66 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
                 });
             }
             Some("cmp") => {
-                let run = last.as_ref().ok_or("cmp before exec")?;
-                let got = match words.get(1).map(String::as_str) {
-                    Some("stdout") => &run.stdout,
-                    Some("stderr") => &run.stderr,
-                    _ => return Err(format!("{line}: unsupported cmp")),
+                let (Some(first), Some(second)) = (words.get(1), words.get(2)) else {
+                    return Err(format!("{line}: cmp needs two files"));
                 };
-                let want = archive
-                    .file(words.get(2).ok_or("cmp without file")?)
-                    .map(|f| f.data.clone())
-                    .unwrap_or_default();
-                if (got == &want) == negated {
+                let got = match (first.as_str(), last.as_ref()) {
+                    ("stdout", Some(run)) => run.stdout.clone(),
+                    ("stderr", Some(run)) => run.stderr.clone(),
+                    ("stdout" | "stderr", None) => return Err("cmp before exec".into()),
+                    (file, _) => read(&cwd, file)?,
+                };
+                let want = read(&cwd, second)?;
+                if (got == want) == negated {
                     return Err(format!("{line}: got\n{got}\nwant\n{want}"));
+                }
+            }
+            Some("stdin") => {
+                let file = words.get(1).ok_or("stdin without file")?;
+                stdin = Some(match (file.as_str(), last.as_ref()) {
+                    ("stdout", Some(run)) => run.stdout.clone(),
+                    ("stderr", Some(run)) => run.stderr.clone(),
+                    (file, _) => read(&cwd, file)?,
+                });
+            }
+            Some("mkdir") => {
+                for dir in &words[1..] {
+                    std::fs::create_dir_all(cwd.join(dir)).map_err(|e| format!("{line}: {e}"))?;
+                }
+            }
+            Some("rm") => {
+                for path in &words[1..] {
+                    let path = cwd.join(path);
+                    let removed = if path.is_dir() {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                    removed.map_err(|e| format!("{line}: {e}"))?;
+                }
+            }
+            Some("cp") => {
+                let (Some(to), [_, from @ .., _]) = (words.last(), words.as_slice()) else {
+                    return Err(format!("{line}: cp needs a source and a target"));
+                };
+                for file in from {
+                    let text = match (file.as_str(), last.as_ref()) {
+                        ("stdout", Some(run)) => run.stdout.clone(),
+                        ("stderr", Some(run)) => run.stderr.clone(),
+                        (file, _) => read(&cwd, file)?,
+                    };
+                    let mut target = cwd.join(to);
+                    if target.is_dir() {
+                        target = target.join(Path::new(file).file_name().unwrap_or_default());
+                    }
+                    std::fs::write(&target, text).map_err(|e| format!("{line}: {e}"))?;
+                }
+            }
+            Some("exists") => {
+                for file in &words[1..] {
+                    if cwd.join(file).exists() == negated {
+                        return Err(format!("{line}: {file} exists: {}", !negated));
+                    }
                 }
             }
             Some(stream @ ("stdout" | "stderr")) => {
@@ -170,6 +243,12 @@ fn interpret(archive: &pequod_cue::txtar::Archive, root: &Path, bin: &Path) -> R
         }
     }
     Ok(())
+}
+
+/// A file of the script's working tree, as a relative path names it from
+/// `cwd`.
+fn read(cwd: &Path, file: &str) -> Result<String, String> {
+    std::fs::read_to_string(cwd.join(file)).map_err(|e| format!("reading {file}: {e}"))
 }
 
 /// Splits a script line into words, honouring single quotes.
@@ -240,14 +319,20 @@ fn official_cli_scripts() {
             Err(why) => failures.push(format!(
                 "{}: {}",
                 script.file_name().unwrap().to_string_lossy(),
-                why.lines().next().unwrap_or_default()
+                why
             )),
         }
     }
     println!("cue-conformance: script {passed}/{applicable}");
-    if std::env::var_os("PEQUOD_CUE_SCRIPTS_VERBOSE").is_some() {
+    if let Some(verbose) = std::env::var_os("PEQUOD_CUE_SCRIPTS_VERBOSE") {
+        // `PEQUOD_CUE_SCRIPTS_VERBOSE=full` prints each failure whole.
+        let full = verbose == "full";
         for f in &failures {
-            println!("  {f}");
+            if full {
+                println!("  {f}");
+            } else {
+                println!("  {}", f.lines().next().unwrap_or_default());
+            }
         }
     }
     let baseline: usize = std::fs::read_to_string(BASELINE)

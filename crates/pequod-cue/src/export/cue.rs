@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::ast;
 use crate::eval::{ArcType, Conjunct, Evaluator, Label, Src};
 use crate::value::format::{format_float, quote_bytes, quote_str};
-use crate::value::{BoundOp, Kind, VId, Value};
+use crate::value::{BoundOp, ErrorCode, Kind, VId, Value};
 
 /// Which of the official CLI's CUE outputs to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,28 @@ pub enum CueMode {
     /// defaults kept as `*d | T`, pattern constraints and open list element
     /// types, tab-indented.
     Def,
+}
+
+/// Which fields `cue eval` shows besides the regular and required ones,
+/// as its `-H`, `-O`, `-a` and `-c` flags choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalFields {
+    /// Hidden fields (`-H`).
+    pub hidden: bool,
+    /// Optional fields (`-O`).
+    pub optional: bool,
+    /// Definitions (shown unless `-c`).
+    pub definitions: bool,
+}
+
+impl Default for EvalFields {
+    fn default() -> Self {
+        EvalFields {
+            hidden: false,
+            optional: false,
+            definitions: true,
+        }
+    }
 }
 
 impl CueMode {
@@ -48,6 +70,8 @@ struct Line {
 struct CueWriter<'e, 'a> {
     ev: &'e mut Evaluator<'a>,
     mode: CueMode,
+    /// The fields [`CueMode::Eval`] shows.
+    shown: EvalFields,
     /// Vertices being printed (guards against printing a cycle forever).
     stack: Vec<VId>,
 }
@@ -164,9 +188,20 @@ impl CueWriter<'_, '_> {
             .map(|(_, a)| a)
             .collect();
         let mut parts = Vec::with_capacity(items.len() + 1);
+        // An element in error ends its line with a comment (`_|_, // why`),
+        // and the list goes on, or closes, on the next.
+        let mut broken = Vec::new();
         for a in items {
-            let v = self.ev.value_of(a);
-            parts.push(self.value(v, level));
+            match self.bottom(a) {
+                Some(comment) => {
+                    parts.push(format!("_|_, {comment}\n{}", self.pad(level)));
+                    broken.push(parts.len() - 1);
+                }
+                None => {
+                    let v = self.ev.value_of(a);
+                    parts.push(self.value(v, level));
+                }
+            }
         }
         if self.mode == CueMode::Def {
             let elem = self.ev.vertices[w]
@@ -181,7 +216,27 @@ impl CueWriter<'_, '_> {
                 parts.push(format!("...{}", self.value(t, level)));
             }
         }
-        format!("[{}]", parts.join(", "))
+        let mut out = String::from("[");
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 && !broken.contains(&(i - 1)) {
+                out.push_str(", ");
+            }
+            out.push_str(part);
+        }
+        out.push(']');
+        out
+    }
+
+    /// The comment `cue eval` prints after `_|_` for a value in error (not
+    /// merely incomplete): `// path: message`.
+    fn bottom(&mut self, a: VId) -> Option<String> {
+        match self.ev.value_of(a) {
+            Value::Bottom(e) if e.code != ErrorCode::Incomplete => {
+                let path = self.ev.path(a).replace('[', ".").replace(']', "");
+                Some(format!("// {path}: {}", e.msg))
+            }
+            _ => None,
+        }
     }
 
     /// In `cue def`, the name of the definition a field is declared as
@@ -249,15 +304,7 @@ impl CueWriter<'_, '_> {
         let mut lines = Vec::new();
         for (l, a) in self.ev.ordered_arcs(w) {
             let arc_type = self.ev.vertices[a].arc_type;
-            let shown = match self.mode {
-                CueMode::Export => l.is_regular() && arc_type == ArcType::Regular,
-                CueMode::Eval => {
-                    !matches!(l, Label::Hidden(_) | Label::Index(_))
-                        && arc_type != ArcType::Optional
-                }
-                CueMode::Def => !matches!(l, Label::Index(_)),
-            };
-            if !shown {
+            if !self.shows(&l, arc_type) {
                 continue;
             }
             let marker = match arc_type {
@@ -266,13 +313,23 @@ impl CueWriter<'_, '_> {
                 ArcType::Required => "!",
             };
             let v = self.ev.value_of(a);
-            let value = match self.reference(a) {
-                Some(name) => name,
-                None => self.value(v.clone(), level),
+            let label = format!("{}{marker}:", label_text(&l));
+            if let Some(inner) = self.collapsed(&v, level) {
+                lines.push(Line {
+                    label: format!("{label} {}", inner.label),
+                    value: inner.value,
+                    align: false,
+                });
+                continue;
+            }
+            let value = match (self.reference(a), self.bottom(a)) {
+                (Some(name), _) => name,
+                (None, Some(comment)) => format!("_|_ {comment}"),
+                (None, None) => self.value(v.clone(), level),
             };
             let align = !value.contains('\n') && !matches!(self.ev.default_of(v), Value::Vertex(_));
             lines.push(Line {
-                label: format!("{}{marker}:", label_text(&l)),
+                label,
                 value,
                 align,
             });
@@ -289,6 +346,84 @@ impl CueWriter<'_, '_> {
             }
         }
         lines
+    }
+
+    /// Whether a field of this label and type is printed.
+    fn shows(&self, l: &Label, arc_type: ArcType) -> bool {
+        match self.mode {
+            CueMode::Export => l.is_regular() && arc_type == ArcType::Regular,
+            CueMode::Eval => match l {
+                Label::Index(_) => false,
+                Label::Hidden(_) => self.shown.hidden,
+                Label::Def(_) => self.shown.definitions,
+                Label::Field(_) => arc_type != ArcType::Optional || self.shown.optional,
+            },
+            CueMode::Def => !matches!(l, Label::Index(_)),
+        }
+    }
+
+    /// `v` printed as the value of the field path `labels` (`cue export -l`):
+    /// one line of labels in [`CueMode::Export`], nested structs otherwise.
+    fn placed(&mut self, v: Value, labels: &[String]) -> String {
+        let names: Vec<String> = labels
+            .iter()
+            .map(|l| format!("{}:", label_text(&Label::field(l))))
+            .collect();
+        if self.mode == CueMode::Export {
+            let mut line = names.join(" ");
+            match self.collapsed(&v, 0) {
+                Some(inner) => {
+                    let _ = write!(line, " {} {}", inner.label, inner.value);
+                }
+                None => {
+                    let _ = write!(line, " {}", self.value(v, 0));
+                }
+            }
+            line.push('\n');
+            return line;
+        }
+        let last = names.len() - 1;
+        let mut out = String::new();
+        for (i, name) in names[..last].iter().enumerate() {
+            let _ = writeln!(out, "{}{name} {{", self.pad(i));
+        }
+        let value = self.value(v, last);
+        let _ = writeln!(out, "{}{} {value}", self.pad(last), names[last]);
+        for i in (0..last).rev() {
+            let _ = writeln!(out, "{}}}", self.pad(i));
+        }
+        out
+    }
+
+    /// In [`CueMode::Export`], the one field of a struct value, which the
+    /// official CLI prints on its parent's line (`a: b: 1`).
+    fn collapsed(&mut self, v: &Value, level: usize) -> Option<Line> {
+        if self.mode != CueMode::Export {
+            return None;
+        }
+        let Value::Vertex(w) = self.ev.default_of(v.clone()) else {
+            return None;
+        };
+        if self.stack.contains(&w) {
+            return None;
+        }
+        self.ev.eval_vertex(w);
+        if self.ev.vertices[w].is_list {
+            return None;
+        }
+        let shown = self
+            .ev
+            .ordered_arcs(w)
+            .into_iter()
+            .filter(|(l, a)| self.shows(l, self.ev.vertices[*a].arc_type))
+            .count();
+        if shown != 1 {
+            return None;
+        }
+        self.stack.push(w);
+        let mut lines = self.fields(w, level);
+        self.stack.pop();
+        if lines.len() == 1 { lines.pop() } else { None }
     }
 
     /// Fields one a line at `level`, aligned by runs as the official
@@ -401,10 +536,18 @@ fn is_identifier(name: &str) -> bool {
 
 /// Renders the value at `at` as CUE: the fields of a struct at the top
 /// level (no braces), or the value itself.
-pub(crate) fn to_cue(ev: &mut Evaluator<'_>, v: Value, at: Option<VId>, mode: CueMode) -> String {
+pub(crate) fn to_cue(
+    ev: &mut Evaluator<'_>,
+    v: Value,
+    at: Option<VId>,
+    mode: CueMode,
+    shown: EvalFields,
+    labels: &[String],
+) -> String {
     let mut w = CueWriter {
         ev,
         mode,
+        shown,
         stack: Vec::new(),
     };
     let v = if mode == CueMode::Def {
@@ -412,11 +555,18 @@ pub(crate) fn to_cue(ev: &mut Evaluator<'_>, v: Value, at: Option<VId>, mode: Cu
     } else {
         w.ev.default_of(v)
     };
+    if !labels.is_empty() {
+        return w.placed(v, labels);
+    }
     match (v, at) {
         (Value::Vertex(x), Some(_)) if !w.ev.vertices[x].is_list => {
             w.ev.eval_vertex(x);
             w.stack.push(x);
             let lines = w.fields(x, 0);
+            if lines.is_empty() {
+                // No fields to print: an empty line, as `cue` prints.
+                return "\n".to_string();
+            }
             w.block(&lines, 0)
         }
         (v, _) => {

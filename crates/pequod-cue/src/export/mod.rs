@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 mod cue;
 
-pub use cue::CueMode;
 pub(crate) use cue::to_cue;
+pub use cue::{CueMode, EvalFields};
 
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::source::Span;
@@ -30,6 +30,9 @@ pub struct ExportError {
     pub positions: Vec<ErrorPosition>,
     /// The same positions as file indexes and byte spans.
     pub(crate) spans: Vec<(usize, Span)>,
+    /// Whether the official CLI prints the error without its positions
+    /// (it still sorts by them): an incomplete disjunction.
+    pub(crate) unpositioned: bool,
 }
 
 /// A source position named in an error: file, 1-based line and column.
@@ -58,6 +61,7 @@ impl ExportError {
             msg: msg.into(),
             positions: Vec::new(),
             spans: Vec::new(),
+            unpositioned: false,
         }
     }
 
@@ -82,6 +86,9 @@ impl ExportError {
 
     /// Resolves byte spans to line and column with the package's sources.
     pub(crate) fn resolve(&mut self, names: &[&str], sources: &[String]) {
+        if self.unpositioned {
+            return;
+        }
         self.positions = self
             .spans
             .iter()
@@ -255,11 +262,10 @@ impl Writer<'_, '_> {
             }
             Value::Vertex(w) => self.vertex(w, level),
             other => {
-                let msg = match &other {
-                    Value::Disjunction(_) => format!("incomplete value {other}"),
-                    _ => format!("incomplete value {other}"),
-                };
-                Err(self.err(at, "", ErrorCode::Incomplete, msg))
+                let msg = format!("incomplete value {other}");
+                let mut e = self.err(at, "", ErrorCode::Incomplete, msg);
+                e.unpositioned = matches!(other, Value::Disjunction(_));
+                Err(e)
             }
         }
     }

@@ -3,62 +3,182 @@
 
 use std::process::ExitCode;
 
-use pequod_cue::export::CueMode;
+use pequod_cue::export::{CueMode, EvalFields};
 use pequod_cue::value::ErrorCode;
 use pequod_cue::{Instance, Node};
 
-use super::{evaluate, fail, leave, load, print};
+use super::load::instances;
+use super::output::Target;
+use super::select::{Selection, select, undefined};
+use super::{check_package, data_values, export_failure, fail, leave, load, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
-    if !matches!(args.out, CueOut::Cue) {
+    let output = &args.output;
+    let target = match Target::new(output, CueOut::Cue) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    if target.out != CueOut::Cue {
         // JSON and YAML need concrete values: that is an export.
         return super::export::run(&CueExportArgs {
             inputs: args.inputs.clone(),
-            expression: args.expression.clone(),
-            out: args.out,
-            inject: args.inject.clone(),
+            output: output.clone(),
+            escape: false,
         });
     }
-    show(
-        &args.inputs,
-        &args.inject,
-        args.expression.as_deref(),
-        CueMode::Eval,
-    )
+    let mut text = String::new();
+    let mut failure = None;
+    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+        if i > 0 {
+            text.push_str("// ---\n");
+        }
+        failure = show(args, inputs, &mut text)?;
+        if failure.is_some() {
+            break;
+        }
+    }
+    let code = target.write(&text)?;
+    match failure {
+        None => Ok(code),
+        Some(e) => fail(&e),
+    }
+}
+
+/// Appends the instance of `inputs` to `text` as `cue eval` prints it, a
+/// value per `-e`; the error is what the official CLI prints when it fails.
+fn show(
+    args: &CueEvalArgs,
+    inputs: &[std::path::PathBuf],
+    text: &mut String,
+) -> anyhow::Result<Option<String>> {
+    let output = &args.output;
+    let loaded = load(inputs, &output.inject)?;
+    let compiled = match loaded.package {
+        Ok(c) => c,
+        Err(e) => return Ok(Some(e)),
+    };
+    if let Err(e) = check_package(&compiled, inputs, output.package.as_deref()) {
+        return Ok(Some(e));
+    }
+    let data = match data_values(loaded.data, &output.path) {
+        Ok(d) => d,
+        Err(e) => return Ok(Some(e)),
+    };
+    let mut instance = compiled.eval_with(&data);
+    let shown = if args.concrete {
+        EvalFields {
+            hidden: false,
+            optional: false,
+            definitions: false,
+        }
+    } else {
+        EvalFields {
+            hidden: args.all || args.show_hidden,
+            optional: args.all || args.show_optional,
+            definitions: true,
+        }
+    };
+    if let Some(name) = &output.package {
+        text.push_str(&format!("package {name}\n\n"));
+    }
+    let mut failure = None;
+    let headed = output.expression.len() > 1;
+    let root = [String::new()];
+    let paths = if output.expression.is_empty() {
+        &root[..]
+    } else {
+        &output.expression[..]
+    };
+    for path in paths {
+        // With several expressions each value, or its error, is headed by it.
+        let header = if headed {
+            format!("// {path}\n")
+        } else {
+            String::new()
+        };
+        let node = match path.as_str() {
+            "" => instance.root(),
+            path => match select(&mut instance, path) {
+                Ok(Selection::Node(n)) => n,
+                Ok(Selection::Undefined(field, _)) => {
+                    text.push_str(&header);
+                    text.push_str(&format!("_|_ // {}\n", undefined(&field, None)));
+                    continue;
+                }
+                Err(e) => {
+                    failure = Some(header + &e);
+                    break;
+                }
+            },
+        };
+        match value(&mut instance, node, args, shown) {
+            Ok(value) => {
+                text.push_str(&header);
+                text.push_str(&value);
+            }
+            Err(e) => {
+                failure = Some(header + &e);
+                break;
+            }
+        }
+    }
+    leave(instance);
+    leave(compiled);
+    Ok(failure)
+}
+
+/// `node` as `cue eval` prints it: incomplete values are shown unless
+/// `-c`; any other error fails, or with `-i` is shown in place.
+fn value(
+    instance: &mut Instance<'_>,
+    node: Node,
+    args: &CueEvalArgs,
+    shown: EvalFields,
+) -> Result<String, String> {
+    let errors = errors(instance, node);
+    if !errors.is_empty() && !args.output.ignore {
+        return Err(errors.join("\n"));
+    }
+    if args.concrete
+        && !args.output.ignore
+        && let Err(e) = instance.to_json(node, false)
+    {
+        return Err(export_failure(instance, node, &e));
+    }
+    instance
+        .to_cue_with(node, CueMode::Eval, shown)
+        .map_err(|e| e.detailed())
 }
 
 pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
-    show(
-        &args.inputs,
-        &args.inject,
-        args.expression.as_deref(),
-        CueMode::Def,
-    )
-}
-
-fn show(
-    inputs: &[std::path::PathBuf],
-    inject: &[String],
-    expression: Option<&str>,
-    mode: CueMode,
-) -> anyhow::Result<ExitCode> {
-    let inputs = load(inputs, inject)?;
+    let inputs = load(&args.inputs, &args.inject)?;
     let compiled = match inputs.package {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let (mut instance, node) = match evaluate(&compiled, inputs.data, expression) {
-        Ok(selected) => selected,
+    let data = match data_values(inputs.data, &[]) {
+        Ok(d) => d,
         Err(e) => return fail(&e),
     };
-    // Incomplete values are what eval and def show; any other error fails.
+    let mut instance = compiled.eval_with(&data);
+    let node = match args.expression.as_deref() {
+        None => instance.root(),
+        Some(path) => match select(&mut instance, path) {
+            Ok(Selection::Node(n)) => n,
+            Ok(Selection::Undefined(field, column)) => {
+                return fail(&undefined(&field, Some(column)));
+            }
+            Err(e) => return fail(&e),
+        },
+    };
+    // Incomplete values are what def shows; any other error fails.
     let errors = errors(&mut instance, node);
     if !errors.is_empty() {
         return fail(&errors.join("\n"));
     }
     let mut text = String::new();
-    if mode == CueMode::Def && expression.is_none() {
+    if args.expression.is_none() {
         let package = compiled
             .files()
             .iter()
@@ -67,7 +187,7 @@ fn show(
             text.push_str(&format!("package {name}\n\n"));
         }
     }
-    let code = match instance.to_cue(node, mode) {
+    let code = match instance.to_cue(node, CueMode::Def) {
         Ok(body) => {
             text.push_str(&body);
             print(&text)

@@ -1,18 +1,27 @@
 //! `pequod cue`: the official CLI's `export`, `eval`, `def` and `vet`, on
-//! Pequod's evaluator. This module loads the inputs; each verb has its file.
+//! Pequod's evaluator. `load` reads the inputs; each verb has its file.
 
+mod data;
+mod data_mode;
 mod eval;
 mod export;
+mod filetype;
+mod import_path;
+mod in_module;
+mod load;
+mod output;
+mod place;
+mod select;
 mod vet;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use pequod_cue::{Compiled, Instance, LoadError, Module, Node, Tags};
+use pequod_cue::Compiled;
 
 use crate::cli::CueCommand;
+use load::load;
 
 /// Runs a `pequod cue` subcommand.
 pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
@@ -24,70 +33,45 @@ pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The inputs of a command: the package, compiled (or the error text the
-/// official CLI prints when it does not load), and the data files given
-/// after it, parsed.
-struct Inputs {
-    package: Result<Compiled, String>,
+/// The parsed data files, as the values unified with the package's root,
+/// each placed at the labels `paths` give (`-l`); the error is the text
+/// the official CLI prints.
+fn data_values(
     data: Vec<(PathBuf, serde_json::Value)>,
+    paths: &[String],
+) -> Result<Vec<(&'static str, serde_json::Value)>, String> {
+    data.into_iter()
+        .map(|(_, v)| Ok(("", place::place(v, paths)?)))
+        .collect()
 }
 
-/// Loads the CUE inputs (files, directories, `dir:name`; `.` when there
-/// are none) as one package with `inject` tags, and parses the YAML and
-/// JSON data files among `inputs`.
-fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
-    // Data files (YAML, JSON) are unified with the package, as `cue export
-    // DIR data.yaml` does; the rest are CUE files and directories.
-    let (data_files, mut inputs): (Vec<PathBuf>, Vec<PathBuf>) =
-        inputs.iter().cloned().partition(|p| is_data_file(p));
-    if inputs.is_empty() {
-        inputs.push(PathBuf::from("."));
-    }
-    let mut data = Vec::new();
-    for file in data_files {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let value: serde_json::Value = serde_yaml::from_str(&text)
-            .with_context(|| format!("{} is not YAML or JSON", file.display()))?;
-        data.push((file, value));
-    }
-    let tags = Tags::parse(inject);
-    let loaded = match load_module(&inputs, &tags)? {
-        Some(loaded) => loaded,
-        None => {
-            let mut sources = Vec::new();
-            for input in &inputs {
-                collect(input, &mut sources)?;
-            }
-            let refs: Vec<(&str, &str)> = sources
-                .iter()
-                .map(|(n, s)| (n.as_str(), s.as_str()))
-                .collect();
-            Compiled::from_sources_with_tags(&refs, &tags)
-        }
+/// Fails as the official CLI does when `-p NAME` differs from the package
+/// name the CUE files named among `inputs` declare (a directory's package
+/// is printed under the flag's name).
+fn check_package(
+    compiled: &Compiled,
+    inputs: &[PathBuf],
+    flag: Option<&str>,
+) -> Result<(), String> {
+    let Some(flag) = flag else {
+        return Ok(());
     };
-    Ok(Inputs {
-        package: loaded.map_err(|e| e.to_string()),
-        data,
-    })
-}
-
-/// `compiled` unified with the data files, and the node `expression` names
-/// (the root without one); the error is the text the official CLI prints.
-fn evaluate<'c>(
-    compiled: &'c Compiled,
-    data: Vec<(PathBuf, serde_json::Value)>,
-    expression: Option<&str>,
-) -> Result<(Instance<'c>, Node), String> {
-    let data: Vec<(&str, serde_json::Value)> = data.into_iter().map(|(_, v)| ("", v)).collect();
-    let mut instance = compiled.eval_with(&data);
-    let node = match expression {
-        None => instance.root(),
-        Some(path) => instance
-            .lookup(path)
-            .ok_or_else(|| format!("reference \"{path}\" not found"))?,
-    };
-    Ok((instance, node))
+    let files_named = inputs
+        .iter()
+        .any(|p| p.is_file() && p.extension().is_some_and(|e| e == "cue"));
+    if !files_named {
+        return Ok(());
+    }
+    let declared = compiled
+        .files()
+        .iter()
+        .find_map(|f| f.package.as_ref().map(|p| p.name.name.clone()));
+    match declared {
+        Some(name) if name != flag => Err(format!(
+            "\"package\" flag clashes with existing package name ({flag} vs {name})"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Writes `text` to standard output: the command succeeded.
@@ -122,209 +106,8 @@ fn export_failure(
     }
 }
 
-fn is_data_file(path: &Path) -> bool {
-    path.is_file()
-        && path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-}
-
-/// Loads the inputs as a package of the module they are in (a directory,
-/// `dir:name`, or files of one directory), with the module packages they
-/// import; `None` if they are in no module (no `cue.mod` above them).
-fn load_module(
-    inputs: &[PathBuf],
-    tags: &Tags,
-) -> anyhow::Result<Option<Result<Compiled, LoadError>>> {
-    let Some(first) = inputs.first() else {
-        return Ok(None);
-    };
-    let (first_path, qualifier) = split_qualifier(first);
-    let Some(root) = Module::find_root(&first_path) else {
-        return Ok(None);
-    };
-    let cwd = std::env::current_dir().context("reading the working directory")?;
-    let shown = relative_root(&root, &cwd);
-    let module = match Module::from_dir(&shown) {
-        Ok(m) => m,
-        Err(e) => return Ok(Some(Err(e))),
-    };
-    let rel = |p: &Path| -> Option<String> {
-        let abs = normalize(&std::path::absolute(p).ok()?);
-        let rel = abs.strip_prefix(&root).ok()?;
-        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-        Some(parts?.join("/"))
-    };
-    if first_path.is_dir() {
-        let Some(dir) = rel(&first_path) else {
-            return Ok(None);
-        };
-        let package = match qualifier {
-            Some(q) => format!("{dir}:{q}"),
-            None => dir,
-        };
-        return Ok(Some(module.compile(&package, tags)));
-    }
-    let mut files = Vec::new();
-    for input in inputs {
-        match rel(input) {
-            Some(r) => files.push(r),
-            None => return Ok(None),
-        }
-    }
-    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
-    Ok(Some(module.compile_files(&refs, tags)))
-}
-
-/// A path with `.` and `..` resolved lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `dir:name` into the directory and the package name, unless a file or
-/// directory of that name exists.
-fn split_qualifier(input: &Path) -> (PathBuf, Option<String>) {
-    if input.exists() {
-        return (input.to_path_buf(), None);
-    }
-    let text = input.display().to_string();
-    match text.rsplit_once(':') {
-        Some((dir, name)) if !name.contains('/') => (PathBuf::from(dir), Some(name.to_string())),
-        _ => (input.to_path_buf(), None),
-    }
-}
-
-/// The module root as a path relative to the working directory when it is
-/// at or above it (so errors name files as `cue` does: `./lib/a.cue`).
-fn relative_root(root: &Path, cwd: &Path) -> PathBuf {
-    if let Ok(below) = cwd.strip_prefix(root) {
-        let ups = below.components().count();
-        if ups == 0 {
-            return PathBuf::from(".");
-        }
-        return (0..ups).map(|_| "..").collect();
-    }
-    match root.strip_prefix(cwd) {
-        Ok(down) => Path::new(".").join(down),
-        Err(_) => root.to_path_buf(),
-    }
-}
-
 /// The official CLI's convention: the message on stderr, exit status 1.
 fn fail(message: &str) -> anyhow::Result<ExitCode> {
     writeln!(std::io::stderr(), "{message}")?;
     Ok(ExitCode::FAILURE)
-}
-
-/// A file, or a directory's `.cue` files in name order.
-fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
-    if input.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-            .with_context(|| format!("reading {}", input.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
-            .collect();
-        files.sort();
-        for file in files {
-            collect(&file, out)?;
-        }
-        return Ok(());
-    }
-    let source =
-        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
-    out.push((display_name(input), source));
-    Ok(())
-}
-
-/// A file name as the official CLI prints it in positions: relative paths
-/// start with `./`.
-fn display_name(path: &Path) -> String {
-    let name = path.display().to_string();
-    if path.is_absolute() || name.starts_with("./") || name.starts_with("../") {
-        name
-    } else {
-        format!("./{name}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
-
-    use super::*;
-
-    #[test]
-    fn paths_resolve_lexically() {
-        assert_eq!(
-            normalize(Path::new("/m/sub/../a.cue")),
-            PathBuf::from("/m/a.cue")
-        );
-        assert_eq!(
-            relative_root(Path::new("/m"), Path::new("/m/sub/x")),
-            PathBuf::from("../..")
-        );
-        assert_eq!(
-            relative_root(Path::new("/m"), Path::new("/m")),
-            PathBuf::from(".")
-        );
-        assert_eq!(
-            relative_root(Path::new("/w/m"), Path::new("/w")),
-            PathBuf::from("./m")
-        );
-        let (dir, q) = split_qualifier(Path::new("/nonexistent/lib:other"));
-        assert_eq!(
-            (dir, q.as_deref()),
-            (PathBuf::from("/nonexistent/lib"), Some("other"))
-        );
-    }
-
-    #[test]
-    fn a_module_directory_loads_with_its_imports() {
-        let root = std::env::temp_dir().join(format!("pequod-cue-cli-{}", std::process::id()));
-        for (p, s) in [
-            (
-                "cue.mod/module.cue",
-                "module: \"example.com/x\"\nlanguage: version: \"v0.17.1\"\n",
-            ),
-            ("lib/lib.cue", "package lib\nName: \"lib\"\n"),
-            (
-                "a.cue",
-                "package x\nimport \"example.com/x/lib\"\nn: lib.Name\n",
-            ),
-            ("sub/b.cue", "package x\nm: n\n"),
-        ] {
-            let path = root.join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, s).unwrap();
-        }
-        let tags = Tags::new();
-        for (inputs, want) in [
-            (vec![root.join("sub")], r#"{"m":"lib","n":"lib"}"#),
-            (vec![root.join("a.cue")], r#"{"n":"lib"}"#),
-            (vec![root.join("lib")], r#"{"Name":"lib"}"#),
-        ] {
-            let compiled = load_module(&inputs, &tags).unwrap().unwrap().unwrap();
-            let mut i = compiled.eval();
-            let r = i.root();
-            assert_eq!(i.to_json(r, false).unwrap(), want);
-        }
-        assert!(
-            load_module(&[std::env::temp_dir()], &tags)
-                .unwrap()
-                .is_none()
-        );
-        std::fs::remove_dir_all(&root).unwrap();
-    }
 }

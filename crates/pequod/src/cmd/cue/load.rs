@@ -1,0 +1,286 @@
+//! Loading a command's inputs: the CUE package (of the working directory's
+//! module, or loose files and directories) and the YAML and JSON data files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use pequod_cue::{Compiled, Tags};
+
+/// The inputs of a command: the package, compiled (or the error text the
+/// official CLI prints when it does not load), and the data files given
+/// after it, parsed.
+pub(super) struct Inputs {
+    pub(super) package: Result<Compiled, String>,
+    pub(super) data: Vec<(PathBuf, serde_json::Value)>,
+}
+
+/// The inputs of each instance a command prints: one per package named
+/// when every input names a package (`./a ./b`, `mod.com/x:y`) and there
+/// are several, as the official CLI prints them in turn; else all inputs
+/// as one.
+pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let package = |p: &PathBuf| {
+        let text = p.to_str().unwrap_or_default();
+        let (dir, _) = super::in_module::split_qualifier(p);
+        text != "-"
+            && !text.ends_with(':')
+            && (dir.is_dir() || (!p.exists() && p.extension().is_none()))
+    };
+    if inputs.len() > 1 && inputs.iter().all(package) {
+        inputs.iter().map(|p| vec![p.clone()]).collect()
+    } else {
+        vec![inputs.to_vec()]
+    }
+}
+
+/// Loads the CUE inputs (files, directories, `dir:name`, import paths,
+/// `-` for standard input; `.` when there are none) as one package with
+/// `inject` tags, and parses the data files among `inputs` (known by their
+/// extension or a `json:`-style qualifier).
+pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
+    // Data files (YAML, JSON) are unified with the package, as `cue export
+    // DIR data.yaml` does; the rest are CUE files and directories.
+    let args = match super::filetype::classify(inputs) {
+        Ok(args) => args,
+        Err(e) => {
+            return Ok(Inputs {
+                package: Err(e),
+                data: Vec::new(),
+            });
+        }
+    };
+    let mut data_files = Vec::new();
+    let mut inputs = Vec::new();
+    for arg in args {
+        match arg {
+            super::filetype::Arg::Cue(path) => inputs.push(path),
+            super::filetype::Arg::CueData(path) => {
+                if let Some(e) = data_mode(&path)? {
+                    return Ok(Inputs {
+                        package: Err(e),
+                        data: Vec::new(),
+                    });
+                }
+                inputs.push(path);
+            }
+            super::filetype::Arg::Data(path, kind) => data_files.push((path, kind)),
+        }
+    }
+    let given = data_files.len();
+    // An empty YAML file is `*null | _`: nothing beside other values, and
+    // null alone.
+    let mut data = Vec::new();
+    for (file, kind) in data_files {
+        match super::data::parse(file, kind)? {
+            Ok(values) => data.extend(values),
+            Err(e) => {
+                return Ok(Inputs {
+                    package: Err(e),
+                    data,
+                });
+            }
+        }
+    }
+    if inputs.is_empty() && given > 0 {
+        // Data files alone: no CUE package is loaded.
+        let source = if data.is_empty() { "null" } else { "" };
+        let package = Compiled::from_sources(&[("", source)]).map_err(|e| e.to_string());
+        return Ok(Inputs { package, data });
+    }
+    if inputs.is_empty() {
+        inputs.push(PathBuf::from("."));
+    }
+    let tags = Tags::parse(inject);
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    // Standard input (`-`) is no file of the module.
+    let in_module = if inputs.iter().any(|i| i == Path::new("-")) {
+        None
+    } else {
+        super::in_module::load_module(&inputs, &tags, &cwd)?
+    };
+    let loaded = match in_module {
+        Some(loaded) => loaded,
+        None => {
+            if inputs.iter().all(|i| !i.is_dir()) {
+                if let Err(e) = one_package(&inputs)? {
+                    return Ok(Inputs {
+                        package: Err(e),
+                        data,
+                    });
+                }
+                // The official loader puts files of subdirectories last.
+                inputs.sort_by_cached_key(|p| {
+                    (
+                        super::in_module::normalize(p).components().count(),
+                        p.clone(),
+                    )
+                });
+            }
+            let mut sources = Vec::new();
+            for input in &inputs {
+                if !input.is_dir() {
+                    collect(input, &mut sources)?;
+                    continue;
+                }
+                match dir_package(input)? {
+                    Ok(files) => sources.extend(files),
+                    Err(e) => {
+                        return Ok(Inputs {
+                            package: Err(e),
+                            data,
+                        });
+                    }
+                }
+            }
+            let refs: Vec<(&str, &str)> = sources
+                .iter()
+                .map(|(n, s)| (n.as_str(), s.as_str()))
+                .collect();
+            Compiled::from_sources_with_tags(&refs, &tags)
+        }
+    };
+    Ok(Inputs {
+        package: loaded.map_err(|e| e.to_string()),
+        data,
+    })
+}
+
+/// The files of the one package a directory holds, as the official CLI
+/// picks them: files named `.x.cue` or `_x.cue` and files without a package
+/// name are left out; the error is its text when no package, or several,
+/// remain.
+fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, String>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
+        // Tool and test files belong to `cue cmd` and `cue test`.
+        .filter(|p| {
+            p.to_str()
+                .is_some_and(|n| !n.ends_with("_tool.cue") && !n.ends_with("_test.cue"))
+        })
+        .collect();
+    paths.sort();
+    let shown = dir.display().to_string();
+    if paths.is_empty() {
+        let any_file = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .flatten()
+            .any(|e| e.path().is_file());
+        return Ok(Err(if any_file {
+            format!("no CUE files in {shown}")
+        } else {
+            format!("cue: {shown:?} matched no packages")
+        }));
+    }
+    let mut excluded = Vec::new();
+    // (package, file name, display name, source) of the files that load.
+    let mut named: Vec<(String, String, String, String)> = Vec::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(reason) = name.chars().next().filter(|c| matches!(c, '.' | '_')) {
+            // The official CLI names dot files as joined, the others from `./`.
+            let file = match reason {
+                '.' => {
+                    let joined = path.display().to_string();
+                    joined.strip_prefix("./").unwrap_or(&joined).to_owned()
+                }
+                _ => display_name(&path),
+            };
+            excluded.push(format!("{file}: filename starts with a '{reason}'"));
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let shown_file = display_name(&path);
+        let (file, _) = pequod_cue::parse_file_partial(&shown_file, &source);
+        match file.package.map(|p| p.name.name) {
+            Some(package) if package != "_" => named.push((package, name, shown_file, source)),
+            _ => excluded.push(format!("{shown_file}: no package name")),
+        }
+    }
+    let Some((first, first_file, _, _)) = named.first() else {
+        let mut message = format!("build constraints exclude all CUE files in {shown}:");
+        for line in excluded {
+            message.push_str(&format!("\n    {line}"));
+        }
+        return Ok(Err(message));
+    };
+    if let Some((other, other_file, _, _)) = named.iter().find(|(p, ..)| p != first) {
+        return Ok(Err(format!(
+            "found packages {first:?} ({first_file}) and {other:?} ({other_file}) in {shown:?}"
+        )));
+    }
+    Ok(Ok(named
+        .into_iter()
+        .map(|(_, _, shown_file, source)| (shown_file, source))
+        .collect()))
+}
+
+/// What data mode forbids in a `data:` file, as the official CLI says it.
+fn data_mode(path: &Path) -> anyhow::Result<Option<String>> {
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (file, _) = pequod_cue::parse_file_partial(&display_name(path), &source);
+    Ok(super::data_mode::check(&file, &source))
+}
+
+/// Fails as the official CLI does when CUE files given by name declare
+/// different packages (files without one, or `package _`, go with any).
+fn one_package(files: &[PathBuf]) -> anyhow::Result<Result<(), String>> {
+    let mut first: Option<(String, String)> = None;
+    for path in files.iter().filter(|p| *p != Path::new("-")) {
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let (file, _) = pequod_cue::parse_file_partial(&display_name(path), &source);
+        let Some(package) = file.package.map(|p| p.name.name).filter(|p| p != "_") else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        match &first {
+            None => first = Some((package, name)),
+            Some((p, f)) if *p != package => {
+                return Ok(Err(format!(
+                    "found packages {p:?} ({f}) and {package:?} ({name}) in \".\""
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// A file's name and text; `-` is standard input.
+fn collect(input: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+    if input == Path::new("-") {
+        let mut source = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut source)
+            .context("reading standard input")?;
+        out.push(("-".to_owned(), source));
+        return Ok(());
+    }
+    let source =
+        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
+    out.push((display_name(input), source));
+    Ok(())
+}
+
+/// A file name as the official CLI prints it in positions: relative paths
+/// start with `./`.
+pub(super) fn display_name(path: &Path) -> String {
+    let name = path.display().to_string();
+    if path.is_absolute() || name.starts_with("./") || name.starts_with("../") {
+        name
+    } else {
+        format!("./{name}")
+    }
+}
