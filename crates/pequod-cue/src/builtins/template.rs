@@ -124,17 +124,24 @@ fn lex(text: &str) -> Result<Vec<(bool, String)>, String> {
 fn parse(text: &str) -> Result<Vec<Node>, String> {
     let parts = lex(text)?;
     let mut it = parts.into_iter();
-    let (nodes, end) = parse_list(&mut it)?;
+    let (nodes, end) = parse_list(&mut it, 0)?;
     match end.as_deref() {
         None => Ok(nodes),
         Some(e) => Err(format!("unexpected {{{{{e}}}}}")),
     }
 }
 
+/// How deep `if` and `range` may nest: the parser recurses on them.
+const MAX_NESTING: usize = 100;
+
 /// Nodes up to an `else` or `end` (returned) or the end of input.
 fn parse_list(
     it: &mut impl Iterator<Item = (bool, String)>,
+    depth: usize,
 ) -> Result<(Vec<Node>, Option<String>), String> {
+    if depth > MAX_NESTING {
+        return Err("actions nested too deeply".into());
+    }
     let mut nodes = Vec::new();
     while let Some((is_action, s)) = it.next() {
         if !is_action {
@@ -152,9 +159,9 @@ fn parse_list(
             "end" | "else" => return Ok((nodes, Some(head.to_string()))),
             "if" | "range" => {
                 let path = field_path(&words.collect::<Vec<_>>().join(" "))?;
-                let (body, end) = parse_list(it)?;
+                let (body, end) = parse_list(it, depth + 1)?;
                 let els = match end.as_deref() {
-                    Some("else") => match parse_list(it)? {
+                    Some("else") => match parse_list(it, depth + 1)? {
                         (els, Some(e)) if e == "end" => els,
                         _ => return Err(format!("missing {{{{end}}}} for {head}")),
                     },
