@@ -74,6 +74,8 @@ pub(crate) fn call_hex(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
             }
         }
         "Dump" => Value::str(&dump(&a.bytes(0)?)),
+        "EncodedLen" => Value::Int(a.int(0)? * 2),
+        "DecodedLen" => Value::Int(a.int(0)? / 2),
         _ => return Err(unknown(a)),
     })
 }

@@ -4,12 +4,14 @@
 //! each standard package has its own module: `strings`, `list`, `math`,
 //! `struct`, `strconv`, `regexp`, `encoding/json`, `encoding/yaml` (with its
 //! emitter in `yaml_emit`), `encoding/base64` and `encoding/hex` (`codec`),
-//! `crypto/sha256` (`digest`), `uuid`, `path`, `net` and `time` (Go layouts
-//! in `time_layout`). A package function that can act as a validator
+//! `encoding/csv`, `math/bits`, `text/template`, `crypto/sha256` (`digest`),
+//! `uuid`, `path`, `net` and `time` (Go layouts in `time_layout`). A package function that can act as a validator
 //! (`uuid.Valid`, `net.IPv4`, `time.Time`, ...) is a [`Value::Validator`]
 //! when referenced without a call.
 
+mod bits;
 mod codec;
+mod csv;
 mod digest;
 mod json;
 mod list;
@@ -19,6 +21,7 @@ mod path;
 mod strconv;
 mod strings;
 mod structs;
+mod template;
 mod time;
 mod time_layout;
 mod uuid;
@@ -114,6 +117,9 @@ pub(crate) fn is_package(path: &str) -> bool {
             | "encoding/yaml"
             | "encoding/base64"
             | "encoding/hex"
+            | "encoding/csv"
+            | "math/bits"
+            | "text/template"
             | "crypto/sha256"
             | "uuid"
             | "path"
@@ -637,6 +643,9 @@ fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
                 "encoding/yaml" => yaml::call(a, f),
                 "encoding/base64" => codec::call_base64(a, f),
                 "encoding/hex" => codec::call_hex(a, f),
+                "encoding/csv" => csv::call(a, f),
+                "math/bits" => bits::call(a, f),
+                "text/template" => template::call(a, f),
                 "crypto/sha256" => digest::call(a, f),
                 "uuid" => uuid::call(a, f),
                 "path" => path::call(a, f),

@@ -37,11 +37,16 @@ impl<'a> Evaluator<'a> {
         let mut cur = self.vertices[v].parent;
         let mut found = false;
         while let Some(u) = cur {
-            if self.vertices[u].via.contains(&w) {
+            // A disjunct tried for a vertex stands for it: what was
+            // expanded into the vertex counts.
+            let alias = self.vertices[u].alias_of;
+            if self.vertices[u].via.contains(&w)
+                || alias.is_some_and(|a| self.vertices[a].via.contains(&w))
+            {
                 found = true;
                 break;
             }
-            let x = &self.vertices[u];
+            let x = &self.vertices[alias.unwrap_or(u)];
             if x.arc_type == ArcType::Optional
                 || x.conjuncts.is_empty()
                 || !x.conjuncts.iter().all(inside)
