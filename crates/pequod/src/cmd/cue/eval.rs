@@ -10,7 +10,7 @@ use pequod_cue::{Instance, Node};
 use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
-use super::{check_package, data_values, export_failure, fail, leave, load, print};
+use super::{data_values, export_failure, fail, leave, load, load_package, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
@@ -53,15 +53,11 @@ fn show(
     text: &mut String,
 ) -> anyhow::Result<Option<String>> {
     let output = &args.output;
-    let loaded = load(inputs, &output.inject)?;
-    let compiled = match loaded.package {
-        Ok(c) => c,
+    let (compiled, data_files) = match load_package(inputs, output)? {
+        Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
-    if let Err(e) = check_package(&compiled, inputs, output.package.as_deref()) {
-        return Ok(Some(e));
-    }
-    let data = match data_values(loaded.data, &output.path) {
+    let data = match data_values(data_files, &output.path) {
         Ok(d) => d,
         Err(e) => return Ok(Some(e)),
     };

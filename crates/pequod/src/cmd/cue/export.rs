@@ -8,7 +8,7 @@ use pequod_cue::{Instance, Node};
 use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
-use super::{check_package, data_values, export_failure, fail, leave, load, place};
+use super::{data_values, export_failure, fail, leave, load_package, place};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
@@ -46,21 +46,17 @@ fn export(
     text: &mut String,
 ) -> anyhow::Result<Option<String>> {
     let output = &args.output;
-    let loaded = load(inputs, &output.inject)?;
-    let compiled = match loaded.package {
-        Ok(c) => c,
+    let (compiled, data_files) = match load_package(inputs, output)? {
+        Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
-    if let Err(e) = check_package(&compiled, inputs, output.package.as_deref()) {
-        return Ok(Some(e));
-    }
     // Without data files `-l` places the package's value.
-    let labels = if loaded.data.is_empty() {
+    let labels = if data_files.is_empty() {
         place::literals(&output.path)
     } else {
         Ok(Vec::new())
     };
-    let placed = labels.and_then(|labels| Ok((labels, data_values(loaded.data, &output.path)?)));
+    let placed = labels.and_then(|labels| Ok((labels, data_values(data_files, &output.path)?)));
     let (labels, data) = match placed {
         Ok(p) => p,
         Err(e) => return Ok(Some(e)),

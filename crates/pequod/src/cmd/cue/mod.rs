@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use pequod_cue::Compiled;
 
-use crate::cli::CueCommand;
+use crate::cli::{CueCommand, CueOutputArgs};
 use load::load;
 
 /// Runs a `pequod cue` subcommand.
@@ -37,7 +37,7 @@ pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
 /// each placed at the labels `paths` give (`-l`); the error is the text
 /// the official CLI prints.
 fn data_values(
-    data: Vec<(PathBuf, serde_json::Value)>,
+    data: DataFiles,
     paths: &[String],
 ) -> Result<Vec<(&'static str, serde_json::Value)>, String> {
     data.into_iter()
@@ -72,6 +72,22 @@ fn check_package(
         )),
         _ => Ok(()),
     }
+}
+
+/// The data files given after the package, parsed.
+type DataFiles = Vec<(PathBuf, serde_json::Value)>;
+
+/// The package of `inputs` with the `-t` tags, checked against `-p`, and
+/// the parsed data files; `Err` is the text the official CLI prints.
+fn load_package(
+    inputs: &[PathBuf],
+    output: &CueOutputArgs,
+) -> anyhow::Result<Result<(Compiled, DataFiles), String>> {
+    let loaded = load(inputs, &output.inject)?;
+    Ok(loaded.package.and_then(|compiled| {
+        check_package(&compiled, inputs, output.package.as_deref())?;
+        Ok((compiled, loaded.data))
+    }))
 }
 
 /// Writes `text` to standard output: the command succeeded.
