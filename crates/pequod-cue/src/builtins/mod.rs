@@ -80,26 +80,28 @@ pub(crate) fn check_regex(pattern: &str) -> Result<(), String> {
 fn with_matcher<T>(pattern: &str, f: impl FnOnce(&meta::Regex) -> T) -> Result<T, String> {
     MATCHERS.with(|c| {
         let mut c = c.borrow_mut();
-        if !c.contains_key(pattern) {
-            let config = meta::Config::new()
-                .dfa(false)
-                .onepass(false)
-                .backtrack(false);
-            let built = meta::Regex::builder()
-                .configure(config)
-                .build(pattern)
-                // The error text is the `regex` crate's, as `regexp` builtins report it.
-                .map_err(|_| regex(pattern).err().unwrap_or_default());
-            if c.len() > CACHED_PATTERNS {
-                c.clear();
-            }
-            c.insert(pattern.into(), built);
+        if let Some(built) = c.get(pattern) {
+            return built.as_ref().map(f).map_err(Clone::clone);
         }
-        match c.get(pattern) {
-            Some(Ok(m)) => Ok(f(m)),
-            Some(Err(e)) => Err(e.clone()),
-            None => Err(format!("invalid regexp {pattern:?}")),
+        let config = meta::Config::new()
+            .dfa(false)
+            .onepass(false)
+            .backtrack(false);
+        let built = meta::Regex::builder()
+            .configure(config)
+            .build(pattern)
+            // The `regex` crate's text, as the `regexp` builtins report it.
+            .map_err(|e| {
+                regex(pattern)
+                    .err()
+                    .unwrap_or_else(|| format!("invalid regexp {pattern:?}: {e}"))
+            });
+        let result = built.as_ref().map(f).map_err(Clone::clone);
+        if c.len() > CACHED_PATTERNS {
+            c.clear();
         }
+        c.insert(pattern.into(), built);
+        result
     })
 }
 
@@ -663,4 +665,31 @@ fn call_inner(a: &mut Args<'_, '_>, name: &str) -> Result<Value, Value> {
 /// An error for an unknown function of a package.
 pub(crate) fn unknown(a: &Args<'_, '_>) -> Value {
     Value::err(ErrorCode::Eval, format!("undefined builtin {}", a.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_regex, regex, regex_match};
+
+    #[test]
+    fn bounds_match_as_the_regexp_builtins_do() {
+        for (pattern, text) in [
+            ("^[a-z0-9.-]+$", "shop.example.com"),
+            ("^/", "api"),
+            (r"\p{Greek}", "λ"),
+        ] {
+            let full = regex(pattern).map(|r| r.is_match(text));
+            // Twice: compiled, then from the cache.
+            assert_eq!(regex_match(pattern, text), full);
+            assert_eq!(regex_match(pattern, text), full);
+        }
+    }
+
+    #[test]
+    fn an_invalid_pattern_reports_the_regexp_error() {
+        let expected = regex("a(b").err();
+        assert!(expected.is_some());
+        assert_eq!(check_regex("a(b").err(), expected);
+        assert_eq!(regex_match("a(b", "ab").err(), expected);
+    }
 }
