@@ -14,6 +14,7 @@ fn main() {
     }
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
     link_hot_functions_together(Path::new(&manifest));
+    link_unwinder_statically();
     println!("cargo::rerun-if-env-changed=PEQUOD_GIT_COMMIT");
     // At run time, not `env!`: a shared target dir reuses this script across checkouts.
     let root = Path::new(&manifest).join("../..");
@@ -47,11 +48,7 @@ fn main() {
 fn link_hot_functions_together(manifest: &Path) {
     let order = manifest.join("link/hot-functions.txt");
     println!("cargo::rerun-if-changed={}", order.display());
-    let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let default_linker = var("TARGET") == "x86_64-unknown-linux-gnu"
-        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
-        && std::env::var_os("RUSTC_LINKER").is_none();
-    if default_linker && order.is_file() {
+    if default_linker() && order.is_file() {
         println!(
             "cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
             order.display()
@@ -59,6 +56,48 @@ fn link_hot_functions_together(manifest: &Path) {
         // Names the current build does not define (the list is a profile of
         // an earlier one) are skipped.
         println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+}
+
+/// Whether the binary is linked the way Rust links on x86-64 Linux by
+/// default (`cc` driving lld), with no linker or link flags chosen.
+fn default_linker() -> bool {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    var("TARGET") == "x86_64-unknown-linux-gnu"
+        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
+        && std::env::var_os("RUSTC_LINKER").is_none()
+}
+
+/// Links GCC's unwinder (`libgcc_eh.a`) into the binary instead of loading
+/// `libgcc_s.so.1`, as `-static-libgcc` does for C programs. Loading one more
+/// shared library costs a cold start ~100 µs (open, map, relocate, and a
+/// constructor that probes the CPU, which traps in a VM): 4% of a
+/// `pequod cue export`. Rust's `unwind` crate asks for `-lgcc_s`, so the
+/// archive is offered under that name, in a directory searched before the
+/// system's.
+fn link_unwinder_statically() {
+    if !default_linker() {
+        return;
+    }
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        return;
+    };
+    let Some(archive) = Command::new("cc")
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|p| Path::new(p).is_absolute() && Path::new(p).is_file())
+    else {
+        // No static unwinder on this system: keep the shared one.
+        return;
+    };
+    let dir = Path::new(&out_dir).join("static-unwinder");
+    if std::fs::create_dir_all(&dir).is_ok()
+        && std::fs::copy(&archive, dir.join("libgcc_s.a")).is_ok()
+    {
+        println!("cargo::rustc-link-search=native={}", dir.display());
     }
 }
 

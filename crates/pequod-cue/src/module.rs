@@ -531,13 +531,22 @@ fn read_dir(
     out: &mut Vec<ModuleFile>,
 ) -> Result<(), LoadError> {
     let io = |e: std::io::Error| LoadError::Package(format!("reading {}: {e}", dir.display()));
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+    // The kind of an entry comes with the listing on most file systems; a
+    // `stat` per entry (what `Path::is_dir` does) is a system call each.
+    let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map_err(io)?
         .flatten()
-        .map(|e| e.path())
+        .map(|e| {
+            let p = e.path();
+            let is_dir = match e.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => p.is_dir(),
+            };
+            (p, is_dir)
+        })
         .collect();
     entries.sort();
-    for p in entries {
+    for (p, is_dir) in entries {
         let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
@@ -546,7 +555,7 @@ fn read_dir(
         } else {
             format!("{rel}/{name}")
         };
-        if p.is_dir() {
+        if is_dir {
             let in_cue_mod = path == "cue.mod";
             if !(name.starts_with('.') || name.starts_with('_') || in_cue_mod && rel.is_empty()) {
                 read_dir(root, &p, &path, out)?;

@@ -80,6 +80,26 @@ pub(crate) struct GroupFacts {
 }
 
 impl GroupFacts {
+    /// Forgets every fact, keeping the vectors' room.
+    pub(crate) fn clear(&mut self) {
+        let GroupFacts {
+            seen,
+            fields,
+            patterns,
+            open,
+            structs,
+            aliases,
+            decl_spans,
+        } = self;
+        seen.clear();
+        fields.clear();
+        patterns.clear();
+        open.clear();
+        structs.clear();
+        aliases.clear();
+        decl_spans.clear();
+    }
+
     /// Records the group of a conjunct.
     pub(crate) fn see(&mut self, g: u32) {
         if g != 0 && !self.seen.contains(&g) {

@@ -469,8 +469,8 @@ impl<'a> Evaluator<'a> {
                 self.last_ref = None;
                 let base = self.eval_expr(x, env);
                 let label = match sel {
-                    ast::Selector::Ident(i) => Label::ident(&i.name),
-                    ast::Selector::String(s) => Label::field(&s.text()),
+                    ast::Selector::Ident(i) => self.ident_label(i),
+                    ast::Selector::String(s) => self.string_label(s),
                 };
                 // A scalar with definitions (`{3, #foo: 4}`) keeps them
                 // in the vertex it came from.

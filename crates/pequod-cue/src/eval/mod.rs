@@ -254,6 +254,14 @@ pub struct Evaluator<'a> {
     /// The declarations of the literals passed to `__reclose`.
     pub(crate) reclosed: Vec<*const ast::Decl>,
     deadline: Option<std::time::Instant>,
+    /// Work states and conjunct queues of finished vertex evaluations, for
+    /// the next ones to reuse.
+    ctx_pool: Vec<Box<vertex::Ctx<'a>>>,
+    /// The label each identifier or plain string label of the source
+    /// names, by the node's address (nodes live as long as `'a`): made once
+    /// rather than at every evaluation of the field or selector.
+    labels: HashMap<usize, Label>,
+    queue_pool: Vec<std::collections::VecDeque<Conjunct<'a>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -276,7 +284,29 @@ impl<'a> Evaluator<'a> {
             reclosed: Vec::new(),
             stack_base: 0,
             deadline: None,
+            ctx_pool: Vec::new(),
+            queue_pool: Vec::new(),
+            labels: HashMap::default(),
         }
+    }
+
+    /// The label an identifier names, made once per source node.
+    pub(crate) fn ident_label(&mut self, i: &'a ast::Ident) -> Label {
+        let key = std::ptr::from_ref(i) as usize;
+        self.labels
+            .entry(key)
+            .or_insert_with(|| Label::ident(&i.name))
+            .clone()
+    }
+
+    /// The label a plain (not interpolated) string names, made once per
+    /// source node.
+    pub(crate) fn string_label(&mut self, s: &'a ast::StringLit) -> Label {
+        let key = std::ptr::from_ref(s) as usize;
+        self.labels
+            .entry(key)
+            .or_insert_with(|| Label::field(&s.text()))
+            .clone()
     }
 
     /// Stops evaluation (as if the budget ran out) after `limit` wall time.

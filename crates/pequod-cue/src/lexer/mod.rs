@@ -86,7 +86,11 @@ fn is_ident_char(c: char) -> bool {
 
 impl<'a> Lexer<'a> {
     fn peek(&self) -> Option<char> {
-        self.src.get(self.pos..).and_then(|s| s.chars().next())
+        // Sources are nearly all ASCII: one byte, no decoding.
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.src.get(self.pos..).and_then(|s| s.chars().next()),
+        }
     }
 
     fn peek_at(&self, n: usize) -> Option<char> {
@@ -179,12 +183,9 @@ impl<'a> Lexer<'a> {
                     if self.insert_comma {
                         self.push_inserted_comma(start);
                     }
-                    while let Some(c) = self.peek() {
-                        if c == '\n' {
-                            break;
-                        }
-                        self.pos += c.len_utf8();
-                    }
+                    self.pos = self.src[self.pos..]
+                        .find('\n')
+                        .map_or(self.src.len(), |n| self.pos + n);
                     let end = if self.src.as_bytes().get(self.pos.wrapping_sub(1)) == Some(&b'\r') {
                         self.pos - 1
                     } else {
@@ -394,6 +395,14 @@ impl<'a> Lexer<'a> {
     }
 
     fn scan_ident_rest(&mut self) {
+        let bytes = self.src.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$' => self.pos += 1,
+                _ if b.is_ascii() => return,
+                _ => break,
+            }
+        }
         while let Some(c) = self.peek() {
             if !is_ident_char(c) {
                 break;
