@@ -10,7 +10,7 @@ use pequod_cue::{Instance, Node};
 use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
-use super::{data_values, export_failure, fail, leave, load, load_package, print};
+use super::{data_values, export_failure, expr, fail, leave, load, load_package, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
@@ -61,7 +61,14 @@ fn show(
         Ok(d) => d,
         Err(e) => return Ok(Some(e)),
     };
-    let mut instance = compiled.eval_with(&data);
+    let extended = match expr::extend(&compiled, &output.expression, &data) {
+        Ok(e) => e,
+        Err(e) => return Ok(Some(e)),
+    };
+    let mut instance = extended
+        .as_ref()
+        .map_or(&compiled, |e| &e.compiled)
+        .eval_with(&data);
     let shown = if args.concrete {
         EvalFields {
             hidden: false,
@@ -86,7 +93,7 @@ fn show(
     } else {
         &output.expression[..]
     };
-    for path in paths {
+    for (i, path) in paths.iter().enumerate() {
         // With several expressions each value, or its error, is headed by it.
         let header = if headed {
             format!("// {path}\n")
@@ -95,7 +102,7 @@ fn show(
         };
         let node = match path.as_str() {
             "" => instance.root(),
-            path => match select(&mut instance, path) {
+            path => match expr::select_nth(&mut instance, i, path) {
                 Ok(Selection::Node(n)) => n,
                 Ok(Selection::Undefined(field, _)) => {
                     text.push_str(&header);
@@ -120,6 +127,10 @@ fn show(
         }
     }
     leave(instance);
+    if let (Some(e), Some(f)) = (&extended, &failure) {
+        failure = Some(e.tidy(f));
+    }
+    leave(extended);
     leave(compiled);
     Ok(failure)
 }

@@ -5,6 +5,7 @@ mod data;
 mod data_mode;
 mod eval;
 mod export;
+mod expr;
 mod filetype;
 mod import_path;
 mod in_module;
