@@ -11,7 +11,7 @@ use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
 use super::{data_values, export_failure, expr, fail, leave, load, load_package, print};
-use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
+use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut, CueOutputArgs};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
     let output = &args.output;
@@ -57,7 +57,7 @@ fn show(
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
-    let data = match data_values(data_files, &output.path) {
+    let data = match data_values(data_files, output) {
         Ok(d) => d,
         Err(e) => return Ok(Some(e)),
     };
@@ -164,7 +164,7 @@ pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let data = match data_values(inputs.data, &[]) {
+    let data = match data_values(inputs.data, &CueOutputArgs::default()) {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };

@@ -56,7 +56,7 @@ fn export(
     } else {
         Ok(Vec::new())
     };
-    let placed = labels.and_then(|labels| Ok((labels, data_values(data_files, &output.path)?)));
+    let placed = labels.and_then(|labels| Ok((labels, data_values(data_files, output)?)));
     let (labels, data) = match placed {
         Ok(p) => p,
         Err(e) => return Ok(Some(e)),
