@@ -286,8 +286,8 @@ pub(crate) struct CueEvalArgs {
     /// Show optional fields (`x?`).
     #[arg(short = 'O', long = "show-optional")]
     pub(crate) show_optional: bool,
-    /// Simplify the output, as the official CLI's `-s`: the evaluated values this
-    /// command prints are already in their simplest form, so the flag is accepted as is.
+    /// Simplify the output: a struct of one field is printed on its parent's line
+    /// (`a: b: c: 1`).
     #[arg(short = 's', long = "simplify")]
     pub(crate) simplify: bool,
 }

@@ -93,6 +93,8 @@ fn flags_match() {
         &["eval", "-a", "fields.cue"],
         &["eval", "-c", "fields.cue"],
         &["eval", "-c", "-a", "fields.cue"],
+        &["eval", "-s", "nested.cue"],
+        &["eval", "-s", "fields.cue"],
         &["eval", "-c", "incomplete.cue"],
         &["eval", "-e", "a", "-e", "d", "-e", "g", "fields.cue"],
         &["eval", "-e", "zz", "-e", "a", "fields.cue"],

@@ -38,6 +38,9 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
             break;
         }
     }
+    if args.simplify {
+        text = super::simplify::simplify(&text);
+    }
     let code = target.write(&text)?;
     match failure {
         None => Ok(code),

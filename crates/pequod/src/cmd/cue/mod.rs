@@ -14,6 +14,7 @@ mod load;
 mod output;
 mod place;
 mod select;
+mod simplify;
 mod vet;
 
 use std::io::Write;
