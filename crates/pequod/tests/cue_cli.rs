@@ -200,6 +200,8 @@ fn flags_match() {
         &["eval", "nonexisting", "."],
         &["eval", "strings"],
         &["eval", "tags.cue"],
+        &["export", "./ifs"],
+        &["eval", "./ifs", "-t", "C"],
         &["eval", "tags.cue", "-t", "env=prod"],
         &["eval", "tags.cue", "-t", "foo=bar"],
         &["eval", "tagged.cue", "-t", "x=hi"],

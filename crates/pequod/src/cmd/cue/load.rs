@@ -139,6 +139,16 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
             Compiled::from_sources_with_tags(&refs, &tags)
         }
     };
+    if let (Ok(c), [dir]) = (&loaded, inputs.as_slice())
+        && c.files().is_empty()
+        && dir.is_dir()
+        && let Some(e) = all_excluded(dir)?
+    {
+        return Ok(Inputs {
+            package: Err(e),
+            data,
+        });
+    }
     Ok(Inputs {
         package: loaded.map_err(|e| e.to_string()),
         data,
@@ -220,6 +230,52 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
         .into_iter()
         .map(|(_, _, shown_file, source)| (shown_file, source))
         .collect()))
+}
+
+/// The official CLI's error for a directory whose files `@if` attributes
+/// all leave out, each named with its attribute (`None` when it has no
+/// such file).
+fn all_excluded(dir: &Path) -> anyhow::Result<Option<String>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
+        .collect();
+    paths.sort();
+    let mut message = format!(
+        "build constraints exclude all CUE files in {}:",
+        dir.display()
+    );
+    let mut any = false;
+    for path in paths {
+        let name = display_name(&path);
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let attribute = source.find("@if(").and_then(|start| {
+            let rest = &source[start..];
+            let mut depth = 0usize;
+            rest.char_indices().find_map(|(i, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return Some(&rest[..=i]);
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            })
+        });
+        let Some(attribute) = attribute else {
+            continue;
+        };
+        any = true;
+        message.push_str(&format!("\n    {name}: {attribute} did not match"));
+    }
+    Ok(any.then_some(message))
 }
 
 /// What data mode forbids in a `data:` file, as the official CLI says it.
