@@ -10,7 +10,7 @@ use pequod_cue::{Instance, Node};
 use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
-use super::{data_values, export_failure, expr, fail, leave, load, load_package, print};
+use super::{data_values, export_failure, expr, fail, imports, leave, load, load_package, print};
 use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut, CueOutputArgs};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
@@ -121,6 +121,7 @@ fn show(
         match value(&mut instance, node, args, shown) {
             Ok(value) => {
                 text.push_str(&header);
+                text.push_str(&imports::header(&compiled, &value, "    "));
                 text.push_str(&value);
             }
             Err(e) => {
@@ -199,6 +200,7 @@ pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
     }
     let code = match instance.to_cue(node, CueMode::Def) {
         Ok(body) => {
+            text.push_str(&imports::header(&compiled, &body, "\t"));
             text.push_str(&body);
             print(&text)
         }

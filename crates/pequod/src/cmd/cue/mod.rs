@@ -8,6 +8,7 @@ mod export;
 mod expr;
 mod filetype;
 mod import_path;
+mod imports;
 mod in_module;
 mod label_eval;
 mod load;
