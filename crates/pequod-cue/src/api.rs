@@ -489,6 +489,16 @@ impl<'a> Instance<'a> {
     }
 }
 
+/// The import path of the builtin package an expression given to the CLI
+/// names by its last element (`strings`, `yaml`): the official CLI infers
+/// those imports for `-e` and `-l` expressions.
+pub fn builtin_import(name: &str) -> Option<String> {
+    ["", "encoding/", "math/", "text/", "crypto/"]
+        .iter()
+        .map(|dir| format!("{dir}{name}"))
+        .find(|path| crate::builtins::is_package(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,14 +545,4 @@ mod tests {
         let n = i.lookup("out").unwrap();
         assert_eq!(i.to_json(n, false).unwrap(), "42");
     }
-}
-
-/// The import path of the builtin package an expression given to the CLI
-/// names by its last element (`strings`, `yaml`): the official CLI infers
-/// those imports for `-e` and `-l` expressions.
-pub fn builtin_import(name: &str) -> Option<String> {
-    ["", "encoding/", "math/", "text/", "crypto/"]
-        .iter()
-        .map(|dir| format!("{dir}{name}"))
-        .find(|path| crate::builtins::is_package(path))
 }

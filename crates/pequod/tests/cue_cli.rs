@@ -204,6 +204,8 @@ fn flags_match() {
         &["eval", "strings"],
         &["eval", "tags.cue"],
         &["export", "./ifs"],
+        &["export", "unused/unused.cue"],
+        &["eval", "./unused"],
         &["eval", "./ifs", "-t", "C"],
         &["eval", "tags.cue", "-t", "env=prod"],
         &["eval", "tags.cue", "-t", "foo=bar"],

@@ -149,10 +149,13 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
             data,
         });
     }
-    Ok(Inputs {
-        package: loaded.map_err(|e| e.to_string()),
-        data,
-    })
+    let package = loaded
+        .map_err(|e| e.to_string())
+        .and_then(|c| match super::unused::check(&c) {
+            Some(e) => Err(e),
+            None => Ok(c),
+        });
+    Ok(Inputs { package, data })
 }
 
 /// The files of the one package a directory holds, as the official CLI

@@ -16,6 +16,7 @@ mod output;
 mod place;
 mod select;
 mod simplify;
+mod unused;
 mod vet;
 
 use std::io::Write;
