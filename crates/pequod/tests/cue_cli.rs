@@ -228,6 +228,12 @@ fn flags_match() {
         &["export", "json/x5.jsonl"],
         &["export", "json/v.jsonl"],
         &["export", "json/two.json"],
+        &["export", "json/x.toml"],
+        &["eval", "json/x.toml"],
+        &["export", "toml:", "empty.yaml"],
+        &["export", "json/empty.jsonl"],
+        &["eval", "json/empty.jsonl"],
+        &["export", "json/trunc.json"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

@@ -60,6 +60,10 @@ fn show(
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
+    if compiled.files().is_empty() && data_files.is_empty() {
+        // JSON Lines of no record: nothing to print.
+        return Ok(None);
+    }
     let data = match data_values(data_files, output) {
         Ok(d) => d,
         Err(e) => return Ok(Some(e)),

@@ -50,6 +50,10 @@ fn export(
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
+    if compiled.files().is_empty() && data_files.is_empty() {
+        // JSON Lines of no record: nothing to print.
+        return Ok(None);
+    }
     // Without data files `-l` places the package's value.
     let labels = if data_files.is_empty() {
         place::literals(&output.path)

@@ -67,6 +67,9 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         }
     }
     let given = data_files.len();
+    let streams = data_files
+        .iter()
+        .all(|(_, kind)| *kind == super::data::Kind::JsonLines);
     // An empty YAML file is `*null | _`: nothing beside other values, and
     // null alone.
     let mut data = Vec::new();
@@ -82,7 +85,14 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         }
     }
     if inputs.is_empty() && given > 0 {
-        // Data files alone: no CUE package is loaded.
+        // Data files alone: no CUE package is loaded. JSON Lines of no
+        // record are no value at all: a package of no file.
+        if streams && data.is_empty() {
+            return Ok(Inputs {
+                package: Ok(Compiled::new(Vec::new())),
+                data,
+            });
+        }
         let source = if data.is_empty() { "null" } else { "" };
         let package = Compiled::from_sources(&[("", source)]).map_err(|e| e.to_string());
         return Ok(Inputs { package, data });

@@ -16,6 +16,7 @@ mod output;
 mod place;
 mod select;
 mod simplify;
+mod toml;
 mod unused;
 mod vet;
 
