@@ -548,3 +548,18 @@ fn vet_matches() {
         assert_eq!(ours.0, Some(1), "{args:?}");
     }
 }
+
+/// Import errors of CUE files named on the command line name no importer;
+/// those of a package loaded by directory do.
+#[test]
+fn import_errors_of_named_files_match() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/importer"));
+    for args in [
+        &["eval", "root.cue"][..],
+        &["export", "./root.cue"],
+        &["eval", "."],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}

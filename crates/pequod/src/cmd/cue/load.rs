@@ -160,7 +160,7 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         });
     }
     let package = loaded
-        .map_err(|e| e.to_string())
+        .map_err(|e| unnamed_importer(e.to_string(), &inputs))
         .and_then(|c| match super::unused::check(&c) {
             Some(e) => Err(e),
             None => Ok(c),
@@ -243,6 +243,29 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
         .into_iter()
         .map(|(_, _, shown_file, source)| (shown_file, source))
         .collect()))
+}
+
+/// An import error of CUE files named on the command line, which form a
+/// package of no import path: the official CLI names no importer
+/// (`import failed: ...`, not `mod.com@v0: import failed: ...`).
+fn unnamed_importer(message: String, inputs: &[PathBuf]) -> String {
+    let files = !inputs.is_empty() && inputs.iter().all(|p| p.is_file());
+    let Some((importer, rest)) = message.split_once(": import failed: ") else {
+        return message;
+    };
+    if !files || importer.contains(char::is_whitespace) {
+        return message;
+    }
+    // Only when the failing import is in one of those files.
+    let named = inputs.iter().any(|p| {
+        let shown = display_name(p);
+        message.contains(&format!("\n    {shown}:"))
+    });
+    if named {
+        format!("import failed: {rest}")
+    } else {
+        message
+    }
 }
 
 /// The official CLI's error for a directory whose files `@if` attributes
