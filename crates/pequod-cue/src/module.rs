@@ -294,6 +294,16 @@ struct Loader<'m> {
     stack: Vec<(String, String)>,
 }
 
+/// Whether `name`, an import path's last element, can name a package (a
+/// CUE identifier): otherwise the import needs a `:name` qualifier.
+fn is_package_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || matches!(c, '_' | '$'))
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '$'))
+}
+
 impl Loader<'_> {
     fn parse_all(&mut self, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
@@ -334,6 +344,13 @@ impl Loader<'_> {
                 let name = qualifier
                     .map(str::to_string)
                     .unwrap_or_else(|| last_element(path).to_string());
+                if qualifier.is_none() && !is_package_name(&name) {
+                    let msg = format!(
+                        "{importer}: import failed: cannot determine package name for \
+                         {path:?}; set it explicitly with ':'"
+                    );
+                    return Err(self.import_error(f, spec, msg));
+                }
                 let key = (dir.clone(), name.clone());
                 if self.stack.contains(&key) {
                     let msg = format!("import cycle not allowed: {path:?}");

@@ -558,6 +558,9 @@ fn import_errors_of_named_files_match() {
         &["eval", "root.cue"][..],
         &["export", "./root.cue"],
         &["eval", "."],
+        &["eval", "./bad/root.cue"],
+        &["eval", "./bad"],
+        &["eval", "mod.com/1x"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
