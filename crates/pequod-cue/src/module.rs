@@ -225,10 +225,21 @@ impl Module {
         match names.as_slice() {
             [] => Ok("_".to_string()),
             [(n, _)] => Ok(n.clone()),
-            [(a, fa), (b, fb), ..] => Err(LoadError::Package(format!(
-                "found packages {a:?} ({fa}) and {b:?} ({fb}) in {:?}",
-                display_dir(dir)
-            ))),
+            [(a, fa), (b, fb), ..] => {
+                // The official loader names the directory from the module
+                // root, or as `./dir` when one package is named after it.
+                let last = dir.rsplit('/').next().unwrap_or(dir);
+                let shown = if dir.is_empty() {
+                    ".".to_string()
+                } else if names.iter().any(|(n, _)| n == last) {
+                    display_dir(dir)
+                } else {
+                    dir.to_string()
+                };
+                Err(LoadError::Package(format!(
+                    "found packages {a:?} ({fa}) and {b:?} ({fb}) in {shown:?}"
+                )))
+            }
         }
     }
 

@@ -561,6 +561,8 @@ fn import_errors_of_named_files_match() {
         &["eval", "./bad/root.cue"],
         &["eval", "./bad"],
         &["eval", "mod.com/1x"],
+        &["eval", "./two"],
+        &["eval", "./three"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
