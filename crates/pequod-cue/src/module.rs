@@ -105,6 +105,15 @@ impl Module {
         Ok(Module { path, files })
     }
 
+    /// The module with one more file, whatever its name: a file named on
+    /// the command line with a `cue:` qualifier is CUE without the
+    /// extension.
+    pub fn with_file(mut self, file: ModuleFile) -> Module {
+        self.files.push(file);
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self
+    }
+
     /// Reads every `.cue` file under `root` (a module root or a plain
     /// directory), skipping directories and files whose names start with
     /// `.` or `_`. Files are named as `root` is spelled, joined with their

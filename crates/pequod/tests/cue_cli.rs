@@ -563,6 +563,11 @@ fn import_errors_of_named_files_match() {
         &["eval", "mod.com/1x"],
         &["eval", "./two"],
         &["eval", "./three"],
+        &["export", "cue:", "noext"],
+        &["export", "cue:", "./noext"],
+        &["export", "noext"],
+        &["export", "./noext"],
+        &["export", "../flags/anon"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
