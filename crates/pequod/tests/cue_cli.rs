@@ -573,3 +573,34 @@ fn import_errors_of_named_files_match() {
         assert_eq!(ours, theirs, "{args:?}");
     }
 }
+
+/// `CUE_EXPERIMENT` is checked before any command: unknown experiments
+/// and disabling stable ones fail, setting stable ones is fine.
+#[test]
+fn experiment_env_matches() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/flags"));
+    for value in [
+        "unknown,evalv3=0",
+        "evalv3=x,unknown",
+        "evalv3=1,formatv2,evalv3=0",
+        "evalv3=0,evalv3=1,embed",
+        "formatv2=0",
+    ] {
+        let run = |mut cmd: Command| {
+            let out = cmd
+                .current_dir(&dir)
+                .env("CUE_EXPERIMENT", value)
+                .args(["export", "pkg.cue"])
+                .output()
+                .unwrap();
+            (out.status.code(), out.stdout, out.stderr)
+        };
+        let mut ours = Command::new(env!("CARGO_BIN_EXE_pequod"));
+        ours.arg("cue");
+        assert_eq!(
+            run(ours),
+            run(Command::new(pequod_testing::cue_oracle())),
+            "{value}"
+        );
+    }
+}

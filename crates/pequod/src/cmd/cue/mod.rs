@@ -4,6 +4,7 @@
 mod data;
 mod data_mode;
 mod eval;
+mod experiment;
 mod export;
 mod expr;
 mod filetype;
@@ -31,6 +32,12 @@ use load::load;
 
 /// Runs a `pequod cue` subcommand.
 pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
+    if let Some(e) = std::env::var("CUE_EXPERIMENT")
+        .ok()
+        .and_then(|v| experiment::check(&v))
+    {
+        return fail(&e);
+    }
     match command {
         CueCommand::Export(args) => export::run(args),
         CueCommand::Eval(args) => eval::eval(args),
