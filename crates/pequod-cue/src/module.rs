@@ -327,13 +327,21 @@ fn is_package_name(name: &str) -> bool {
 impl Loader<'_> {
     fn parse_all(&mut self, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
+        let mut errors = Vec::new();
         for &i in chosen {
             // A file two packages share (an ancestor directory's) is parsed
             // for each: cheaper than copying every tree to keep it.
             let Some(mf) = self.module.files.get(i) else {
                 continue;
             };
-            files.push(crate::parse_file(&mf.name, &mf.source)?);
+            // Every file's syntax errors are reported, not only the first's.
+            match crate::parse_file(&mf.name, &mf.source) {
+                Ok(file) => files.push(file),
+                Err(e) => errors.extend(e.errors),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadError::Parse(crate::ParseErrors { errors }));
         }
         Ok(files)
     }
@@ -395,7 +403,11 @@ impl Loader<'_> {
                     };
                     return Err(self.import_error(f, spec, msg));
                 }
-                let pkg_files = self.parse_all(&chosen)?;
+                let pkg_files = match self.parse_all(&chosen) {
+                    Ok(files) => files,
+                    Err(LoadError::Parse(e)) => return Err(self.syntax_error(f, spec, &e)),
+                    Err(e) => return Err(e),
+                };
                 self.stack.push(key.clone());
                 let nested = self.module.import_path(&dir);
                 self.resolve_imports(&pkg_files, &nested)?;
@@ -443,6 +455,36 @@ impl Loader<'_> {
 
 impl Loader<'_> {
     /// An error about an import spec, located at its path.
+    /// A syntax error in an imported package, as the official loader
+    /// words it: at the import, then at the error.
+    fn syntax_error(
+        &self,
+        f: &ast::File,
+        spec: &ast::ImportSpec,
+        errors: &crate::ParseErrors,
+    ) -> LoadError {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        // The first error of each file.
+        for error in &errors.errors {
+            if seen.contains(&error.file.as_str()) {
+                continue;
+            }
+            seen.push(&error.file);
+            match self.import_error(f, spec, format!("import failed: {}", error.message)) {
+                LoadError::Import(at) => out.push(format!(
+                    "{at}\n    {}:{}:{}",
+                    error.file, error.line, error.column
+                )),
+                other => return other,
+            }
+        }
+        if out.is_empty() {
+            return LoadError::Parse(errors.clone());
+        }
+        LoadError::Package(out.join("\n"))
+    }
+
     fn import_error(&self, f: &ast::File, spec: &ast::ImportSpec, message: String) -> LoadError {
         let source = self
             .module

@@ -568,6 +568,9 @@ fn import_errors_of_named_files_match() {
         &["export", "noext"],
         &["export", "./noext"],
         &["export", "../flags/anon"],
+        &["eval", "./syn"],
+        &["eval", "syn/invalid.cue"],
+        &["export", "./usesyn"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

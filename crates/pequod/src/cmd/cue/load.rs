@@ -160,7 +160,7 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         });
     }
     let package = loaded
-        .map_err(|e| unnamed_importer(e.to_string(), &inputs))
+        .map_err(|e| unnamed_importer(describe(&e), &inputs))
         .and_then(|c| match super::unused::check(&c) {
             Some(e) => Err(e),
             None => Ok(c),
@@ -243,6 +243,31 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
         .into_iter()
         .map(|(_, _, shown_file, source)| (shown_file, source))
         .collect()))
+}
+
+/// A load error as the official CLI prints it: a syntax error is its
+/// message, then its position (the first of each file).
+fn describe(e: &pequod_cue::LoadError) -> String {
+    let pequod_cue::LoadError::Parse(errors) = e else {
+        return e.to_string();
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for error in &errors.errors {
+        if seen.contains(&error.file.as_str()) {
+            continue;
+        }
+        seen.push(&error.file);
+        out.push(format!(
+            "{}:\n    {}:{}:{}",
+            error.message, error.file, error.line, error.column
+        ));
+    }
+    if out.is_empty() {
+        e.to_string()
+    } else {
+        out.join("\n")
+    }
 }
 
 /// An import error of CUE files named on the command line, which form a
