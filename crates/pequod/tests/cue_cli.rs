@@ -206,6 +206,8 @@ fn flags_match() {
         &["export", "./ifs"],
         &["export", "unused/unused.cue"],
         &["eval", "./unused"],
+        &["export", "badimports/named.cue"],
+        &["eval", "badimports/redecl.cue"],
         &["eval", "./ifs", "-t", "C"],
         &["eval", "tags.cue", "-t", "env=prod"],
         &["eval", "tags.cue", "-t", "foo=bar"],

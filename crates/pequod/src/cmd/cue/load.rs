@@ -161,7 +161,7 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     }
     let package = loaded
         .map_err(|e| unnamed_importer(describe(&e), &inputs))
-        .and_then(|c| match super::unused::check(&c) {
+        .and_then(|c| match super::bad_imports::check(&c) {
             Some(e) => Err(e),
             None => Ok(c),
         });

@@ -1,6 +1,7 @@
 //! `pequod cue`: the official CLI's `export`, `eval`, `def` and `vet`, on
 //! Pequod's evaluator. `load` reads the inputs; each verb has its file.
 
+mod bad_imports;
 mod data;
 mod data_mode;
 mod eval;
@@ -18,7 +19,6 @@ mod place;
 mod select;
 mod simplify;
 mod toml;
-mod unused;
 mod vet;
 
 use std::io::Write;

@@ -1,5 +1,6 @@
-//! Imports a file never refers to: the official loader rejects the
-//! package (`imported and not used: "list"`), whatever the command.
+//! Imports the official loader rejects, whatever the command: unknown
+//! builtin packages, imports a file never refers to (`imported and not
+//! used: "list"`) and those a top-level field of the file redeclares.
 
 use pequod_cue::{Compiled, SourceFile};
 
@@ -23,10 +24,27 @@ pub(super) fn check(compiled: &Compiled) -> Option<String> {
                 Some(alias) => alias.name.clone(),
                 None => local_name(&path),
             };
+            let at = indexed.position(spec.span.start);
+            let first = path.split('/').next().unwrap_or_default();
+            let builtin = pequod_cue::builtin_import(path.rsplit('/').next().unwrap_or_default())
+                .is_some_and(|p| p == path);
+            if !first.contains('.') && !builtin {
+                errors.push(format!(
+                    "builtin package {path:?} undefined:\n    {}:{}:{}",
+                    file.name, at.line, at.column
+                ));
+            }
+            if let Some(label) = redeclared(file, &name) {
+                let was = indexed.position(label);
+                errors.push(format!(
+                    "{name} redeclared as imported package name\n\tprevious declaration at {}:{}:{}:\n    {}:{}:{}",
+                    file.name, was.line, was.column, file.name, at.line, at.column
+                ));
+                continue;
+            }
             if name == "_" || names(body, &name) {
                 continue;
             }
-            let at = indexed.position(spec.span.start);
             let shown = match &spec.alias {
                 Some(alias) => format!("{path:?} as {}", alias.name),
                 None => format!("{path:?}"),
@@ -38,6 +56,18 @@ pub(super) fn check(compiled: &Compiled) -> Option<String> {
         }
     }
     (!errors.is_empty()).then(|| errors.join("\n"))
+}
+
+/// Where a top-level field of `file` is labelled `name`, which clashes
+/// with an import of that name.
+fn redeclared(file: &pequod_cue::ast::File, name: &str) -> Option<usize> {
+    file.decls.iter().find_map(|d| match d {
+        pequod_cue::ast::Decl::Field(f) => match &f.label {
+            pequod_cue::ast::Label::Ident(i) if i.name == name => Some(i.span.start),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// The name an import path binds without an alias: its qualifier
