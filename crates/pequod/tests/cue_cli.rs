@@ -573,6 +573,8 @@ fn import_errors_of_named_files_match() {
         &["eval", "./syn"],
         &["eval", "syn/invalid.cue"],
         &["export", "./usesyn"],
+        &["export", "./anon"],
+        &["export", "anon/a.cue"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

@@ -151,8 +151,8 @@ pub(super) fn relative_to(path: &Path, cwd: &Path) -> String {
 }
 
 /// The official CLI's error when directory `dir` has no CUE files, or
-/// none of package `name`: a package's files above it count only with some
-/// in it.
+/// none of package `name` (of any package, without `name`): a package's
+/// files above it count only with some in it.
 fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -170,9 +170,6 @@ fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String
     if files.is_empty() {
         return Ok(Some(format!("cue: {shown:?} matched no packages")));
     }
-    let Some(name) = name else {
-        return Ok(None);
-    };
     let mut excluded = Vec::new();
     for file in files {
         let source = std::fs::read_to_string(&file)
@@ -182,10 +179,15 @@ fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String
             .0
             .package
             .map(|p| p.name.name);
-        match package {
-            Some(p) if p == name => return Ok(None),
-            Some(p) => excluded.push(format!("\n    {shown_file}: package is {p}, want {name}")),
-            None => excluded.push(format!("\n    {shown_file}: no package name")),
+        // Without `:name` any package will do, but a file of none is no
+        // package's.
+        match (package, name) {
+            (Some(_), None) => return Ok(None),
+            (Some(p), Some(name)) if p == name => return Ok(None),
+            (Some(p), Some(name)) => {
+                excluded.push(format!("\n    {shown_file}: package is {p}, want {name}"));
+            }
+            (None, _) => excluded.push(format!("\n    {shown_file}: no package name")),
         }
     }
     Ok(Some(format!(
