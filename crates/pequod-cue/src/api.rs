@@ -121,6 +121,22 @@ impl Compiled {
         })
     }
 
+    /// The package with one more file of it, parsed from `source`: the
+    /// CLI evaluates `-e` expressions as fields of such a file, in the
+    /// scope of the package's root.
+    pub fn with_file(&self, name: &str, source: &str) -> Result<Compiled, ParseErrors> {
+        let mut files = self.files.clone();
+        let mut sources = self.sources.clone();
+        sources.resize(files.len(), String::new());
+        files.push(crate::parse_file(name, source)?);
+        sources.push(source.to_owned());
+        Ok(Compiled {
+            imports: self.imports.rebased(files.len()),
+            files,
+            sources,
+        })
+    }
+
     /// The files of the package.
     pub fn files(&self) -> &[ast::File] {
         &self.files
@@ -471,6 +487,16 @@ impl<'a> Instance<'a> {
     pub fn evaluator(&mut self) -> &mut Evaluator<'a> {
         &mut self.ev
     }
+}
+
+/// The import path of the builtin package an expression given to the CLI
+/// names by its last element (`strings`, `yaml`): the official CLI infers
+/// those imports for `-e` and `-l` expressions.
+pub fn builtin_import(name: &str) -> Option<String> {
+    ["", "encoding/", "math/", "text/", "crypto/"]
+        .iter()
+        .map(|dir| format!("{dir}{name}"))
+        .find(|path| crate::builtins::is_package(path))
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub mod token;
 pub mod txtar;
 pub mod value;
 
-pub use api::{Compiled, DEFAULT_BUDGET, Instance, Node};
+pub use api::{Compiled, DEFAULT_BUDGET, Instance, Node, builtin_import};
 
 pub use error::{ImportError, LoadError, ParseError, ParseErrors};
 pub use module::{Module, ModuleFile};

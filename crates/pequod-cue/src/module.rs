@@ -105,6 +105,15 @@ impl Module {
         Ok(Module { path, files })
     }
 
+    /// The module with one more file, whatever its name: a file named on
+    /// the command line with a `cue:` qualifier is CUE without the
+    /// extension.
+    pub fn with_file(mut self, file: ModuleFile) -> Module {
+        self.files.push(file);
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self
+    }
+
     /// Reads every `.cue` file under `root` (a module root or a plain
     /// directory), skipping directories and files whose names start with
     /// `.` or `_`. Files are named as `root` is spelled, joined with their
@@ -225,10 +234,21 @@ impl Module {
         match names.as_slice() {
             [] => Ok("_".to_string()),
             [(n, _)] => Ok(n.clone()),
-            [(a, fa), (b, fb), ..] => Err(LoadError::Package(format!(
-                "found packages {a:?} ({fa}) and {b:?} ({fb}) in {:?}",
-                display_dir(dir)
-            ))),
+            [(a, fa), (b, fb), ..] => {
+                // The official loader names the directory from the module
+                // root, or as `./dir` when one package is named after it.
+                let last = dir.rsplit('/').next().unwrap_or(dir);
+                let shown = if dir.is_empty() {
+                    ".".to_string()
+                } else if names.iter().any(|(n, _)| n == last) {
+                    display_dir(dir)
+                } else {
+                    dir.to_string()
+                };
+                Err(LoadError::Package(format!(
+                    "found packages {a:?} ({fa}) and {b:?} ({fb}) in {shown:?}"
+                )))
+            }
         }
     }
 
@@ -294,16 +314,34 @@ struct Loader<'m> {
     stack: Vec<(String, String)>,
 }
 
+/// Whether `name`, an import path's last element, can name a package (a
+/// CUE identifier): otherwise the import needs a `:name` qualifier.
+fn is_package_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || matches!(c, '_' | '$'))
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '$'))
+}
+
 impl Loader<'_> {
     fn parse_all(&mut self, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
+        let mut errors = Vec::new();
         for &i in chosen {
             // A file two packages share (an ancestor directory's) is parsed
             // for each: cheaper than copying every tree to keep it.
             let Some(mf) = self.module.files.get(i) else {
                 continue;
             };
-            files.push(crate::parse_file(&mf.name, &mf.source)?);
+            // Every file's syntax errors are reported, not only the first's.
+            match crate::parse_file(&mf.name, &mf.source) {
+                Ok(file) => files.push(file),
+                Err(e) => errors.extend(e.errors),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadError::Parse(crate::ParseErrors { errors }));
         }
         Ok(files)
     }
@@ -334,6 +372,13 @@ impl Loader<'_> {
                 let name = qualifier
                     .map(str::to_string)
                     .unwrap_or_else(|| last_element(path).to_string());
+                if qualifier.is_none() && !is_package_name(&name) {
+                    let msg = format!(
+                        "{importer}: import failed: cannot determine package name for \
+                         {path:?}; set it explicitly with ':'"
+                    );
+                    return Err(self.import_error(f, spec, msg));
+                }
                 let key = (dir.clone(), name.clone());
                 if self.stack.contains(&key) {
                     let msg = format!("import cycle not allowed: {path:?}");
@@ -358,7 +403,11 @@ impl Loader<'_> {
                     };
                     return Err(self.import_error(f, spec, msg));
                 }
-                let pkg_files = self.parse_all(&chosen)?;
+                let pkg_files = match self.parse_all(&chosen) {
+                    Ok(files) => files,
+                    Err(LoadError::Parse(e)) => return Err(self.syntax_error(f, spec, &e)),
+                    Err(e) => return Err(e),
+                };
                 self.stack.push(key.clone());
                 let nested = self.module.import_path(&dir);
                 self.resolve_imports(&pkg_files, &nested)?;
@@ -406,6 +455,36 @@ impl Loader<'_> {
 
 impl Loader<'_> {
     /// An error about an import spec, located at its path.
+    /// A syntax error in an imported package, as the official loader
+    /// words it: at the import, then at the error.
+    fn syntax_error(
+        &self,
+        f: &ast::File,
+        spec: &ast::ImportSpec,
+        errors: &crate::ParseErrors,
+    ) -> LoadError {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        // The first error of each file.
+        for error in &errors.errors {
+            if seen.contains(&error.file.as_str()) {
+                continue;
+            }
+            seen.push(&error.file);
+            match self.import_error(f, spec, format!("import failed: {}", error.message)) {
+                LoadError::Import(at) => out.push(format!(
+                    "{at}\n    {}:{}:{}",
+                    error.file, error.line, error.column
+                )),
+                other => return other,
+            }
+        }
+        if out.is_empty() {
+            return LoadError::Parse(errors.clone());
+        }
+        LoadError::Package(out.join("\n"))
+    }
+
     fn import_error(&self, f: &ast::File, spec: &ast::ImportSpec, message: String) -> LoadError {
         let source = self
             .module

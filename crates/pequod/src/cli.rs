@@ -286,11 +286,15 @@ pub(crate) struct CueEvalArgs {
     /// Show optional fields (`x?`).
     #[arg(short = 'O', long = "show-optional")]
     pub(crate) show_optional: bool,
+    /// Simplify the output: a struct of one field is printed on its parent's line
+    /// (`a: b: c: 1`).
+    #[arg(short = 's', long = "simplify")]
+    pub(crate) simplify: bool,
 }
 
 /// Flags `pequod cue export` and `pequod cue eval` share: what to print,
 /// how and where.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct CueOutputArgs {
     /// Print only this field path (e.g. `resources.deployment`); repeatable, each printed in turn.
     #[arg(short = 'e', long = "expression", value_name = "PATH")]
@@ -311,6 +315,13 @@ pub(crate) struct CueOutputArgs {
     /// (`"\(kind)-\(id)"`); repeatable, outermost first.
     #[arg(short = 'l', long = "path", value_name = "LABEL")]
     pub(crate) path: Vec<String>,
+    /// Gather the data files' values placed at the same `-l` labels in a list.
+    #[arg(long = "list")]
+    pub(crate) list: bool,
+    /// Evaluate `-l` labels against `filename`, `index`, `recordCount` and `data` (the
+    /// record) instead of the record itself.
+    #[arg(long = "with-context")]
+    pub(crate) with_context: bool,
     /// Proceed in the presence of errors: eval prints each in place as `_|_ // why` (export
     /// still fails, as `cue export -i` does).
     #[arg(short = 'i', long = "ignore")]

@@ -93,6 +93,11 @@ fn flags_match() {
         &["eval", "-a", "fields.cue"],
         &["eval", "-c", "fields.cue"],
         &["eval", "-c", "-a", "fields.cue"],
+        &["eval", "-s", "nested.cue"],
+        &["eval", "imports.cue"],
+        &["eval", "-e", "s", "-e", "def", "imports.cue"],
+        &["def", "imports-def.cue"],
+        &["eval", "-s", "fields.cue"],
         &["eval", "-c", "incomplete.cue"],
         &["eval", "-e", "a", "-e", "d", "-e", "g", "fields.cue"],
         &["eval", "-e", "zz", "-e", "a", "fields.cue"],
@@ -103,6 +108,20 @@ fn flags_match() {
         &["export", "-e", "a", "-e", "zz", "fields.cue"],
         &["export", "-e", "d.zz", "fields.cue"],
         &["export", "-e", "a.b", "fields.cue"],
+        &[
+            "export",
+            "-e",
+            "a+c",
+            "-e",
+            "d.e.f",
+            "--out",
+            "yaml",
+            "fields.cue",
+        ],
+        &["export", "-e", "strings.ToUpper(d.e.f)", "fields.cue"],
+        &["export", "-e", "a+", "fields.cue"],
+        &["export", "-e", "n*2", "data.json"],
+        &["eval", "-e", "zz+1", "fields.cue"],
         &["export", "-e", "a", "-e", "d", "fields.cue"],
         &[
             "export",
@@ -148,6 +167,26 @@ fn flags_match() {
             "data.json",
         ],
         &["export", "-l", "n", "data.json"],
+        &["export", "-l", "strings.ToUpper(kind)", "data.json"],
+        &["export", "-l", r#"*kind | "x""#, "data.json"],
+        &["export", "-l", "n+1", "data.json"],
+        &[
+            "export",
+            "--list",
+            "-l",
+            "strings.ToLower(kind)",
+            "json/kinds.jsonl",
+        ],
+        &["export", "--list", "json/kinds.jsonl"],
+        &[
+            "eval",
+            "--with-context",
+            "-l",
+            "path.Base(filename)",
+            "-l",
+            r#""\(index)-\(recordCount)""#,
+            "json/kinds.jsonl",
+        ],
         &["export", "-l", "zz", "data.json"],
         &["export", "--out", "cue", "-p", "blah", "data.json"],
         &["export", "-o", "x.foo", "pkg.cue"],
@@ -164,6 +203,12 @@ fn flags_match() {
         &["eval", "nonexisting", "."],
         &["eval", "strings"],
         &["eval", "tags.cue"],
+        &["export", "./ifs"],
+        &["export", "unused/unused.cue"],
+        &["eval", "./unused"],
+        &["export", "badimports/named.cue"],
+        &["eval", "badimports/redecl.cue"],
+        &["eval", "./ifs", "-t", "C"],
         &["eval", "tags.cue", "-t", "env=prod"],
         &["eval", "tags.cue", "-t", "foo=bar"],
         &["eval", "tagged.cue", "-t", "x=hi"],
@@ -185,6 +230,12 @@ fn flags_match() {
         &["export", "json/x5.jsonl"],
         &["export", "json/v.jsonl"],
         &["export", "json/two.json"],
+        &["export", "json/x.toml"],
+        &["eval", "json/x.toml"],
+        &["export", "toml:", "empty.yaml"],
+        &["export", "json/empty.jsonl"],
+        &["eval", "json/empty.jsonl"],
+        &["export", "json/trunc.json"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
@@ -497,5 +548,66 @@ fn vet_matches() {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1), "{args:?}");
         assert_eq!(ours.0, Some(1), "{args:?}");
+    }
+}
+
+/// Import errors of CUE files named on the command line name no importer;
+/// those of a package loaded by directory do.
+#[test]
+fn import_errors_of_named_files_match() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/importer"));
+    for args in [
+        &["eval", "root.cue"][..],
+        &["export", "./root.cue"],
+        &["eval", "."],
+        &["eval", "./bad/root.cue"],
+        &["eval", "./bad"],
+        &["eval", "mod.com/1x"],
+        &["eval", "./two"],
+        &["eval", "./three"],
+        &["export", "cue:", "noext"],
+        &["export", "cue:", "./noext"],
+        &["export", "noext"],
+        &["export", "./noext"],
+        &["export", "../flags/anon"],
+        &["eval", "./syn"],
+        &["eval", "syn/invalid.cue"],
+        &["export", "./usesyn"],
+        &["export", "./anon"],
+        &["export", "anon/a.cue"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}
+
+/// `CUE_EXPERIMENT` is checked before any command: unknown experiments
+/// and disabling stable ones fail, setting stable ones is fine.
+#[test]
+fn experiment_env_matches() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/flags"));
+    for value in [
+        "unknown,evalv3=0",
+        "evalv3=x,unknown",
+        "evalv3=1,formatv2,evalv3=0",
+        "evalv3=0,evalv3=1,embed",
+        "formatv2=0",
+    ] {
+        let run = |mut cmd: Command| {
+            let out = cmd
+                .current_dir(&dir)
+                .env("CUE_EXPERIMENT", value)
+                .args(["export", "pkg.cue"])
+                .output()
+                .unwrap();
+            (out.status.code(), out.stdout, out.stderr)
+        };
+        let mut ours = Command::new(env!("CARGO_BIN_EXE_pequod"));
+        ours.arg("cue");
+        assert_eq!(
+            run(ours),
+            run(Command::new(pequod_testing::cue_oracle())),
+            "{value}"
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! Data files given beside (or instead of) a CUE package: YAML, JSON and
-//! JSON Lines, parsed into the values unified with the package.
+//! Data files given beside (or instead of) a CUE package: YAML, JSON,
+//! JSON Lines and TOML, parsed into the values unified with the package.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,7 @@ pub(super) enum Kind {
     Yaml,
     Json,
     JsonLines,
+    Toml,
 }
 
 impl Kind {
@@ -21,6 +22,7 @@ impl Kind {
             "yaml" | "yml" => Some(Kind::Yaml),
             "json" => Some(Kind::Json),
             "jsonl" | "ndjson" => Some(Kind::JsonLines),
+            "toml" => Some(Kind::Toml),
             _ => None,
         }
     }
@@ -56,6 +58,10 @@ pub(super) fn parse(
             }
             values
         }
+        Kind::Toml => match super::toml::parse(&text) {
+            Ok(v) => vec![v],
+            Err(e) => return Ok(Err(format!("{}: {e}", super::load::display_name(&file)))),
+        },
         Kind::Yaml
             if text
                 .lines()
@@ -74,7 +80,14 @@ pub(super) fn parse(
 /// A JSON syntax error as the official CLI words it: Go's message and the
 /// position of the offending character.
 fn json_error(file: &Path, text: &str, e: &serde_json::Error) -> String {
-    let (line, column) = (e.line().max(1), e.column().max(1));
+    let (mut line, mut column) = (e.line().max(1), e.column().max(1));
+    if e.classify() == serde_json::error::Category::Eof {
+        // Go points at the last byte of the input.
+        let last = text.len().saturating_sub(1);
+        let before = text.get(..last).unwrap_or_default();
+        line = before.matches('\n').count() + 1;
+        column = last - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    }
     let offending = text
         .lines()
         .nth(line - 1)

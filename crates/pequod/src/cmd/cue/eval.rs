@@ -10,8 +10,8 @@ use pequod_cue::{Instance, Node};
 use super::load::instances;
 use super::output::Target;
 use super::select::{Selection, select, undefined};
-use super::{data_values, export_failure, fail, leave, load, load_package, print};
-use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut};
+use super::{data_values, export_failure, expr, fail, imports, leave, load, load_package, print};
+use crate::cli::{CueDefArgs, CueEvalArgs, CueExportArgs, CueOut, CueOutputArgs};
 
 pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
     let output = &args.output;
@@ -38,6 +38,9 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
             break;
         }
     }
+    if args.simplify {
+        text = super::simplify::simplify(&text);
+    }
     let code = target.write(&text)?;
     match failure {
         None => Ok(code),
@@ -57,11 +60,22 @@ fn show(
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
-    let data = match data_values(data_files, &output.path) {
+    if compiled.files().is_empty() && data_files.is_empty() {
+        // JSON Lines of no record: nothing to print.
+        return Ok(None);
+    }
+    let data = match data_values(data_files, output) {
         Ok(d) => d,
         Err(e) => return Ok(Some(e)),
     };
-    let mut instance = compiled.eval_with(&data);
+    let extended = match expr::extend(&compiled, &output.expression, &data) {
+        Ok(e) => e,
+        Err(e) => return Ok(Some(e)),
+    };
+    let mut instance = extended
+        .as_ref()
+        .map_or(&compiled, |e| &e.compiled)
+        .eval_with(&data);
     let shown = if args.concrete {
         EvalFields {
             hidden: false,
@@ -86,7 +100,7 @@ fn show(
     } else {
         &output.expression[..]
     };
-    for path in paths {
+    for (i, path) in paths.iter().enumerate() {
         // With several expressions each value, or its error, is headed by it.
         let header = if headed {
             format!("// {path}\n")
@@ -95,7 +109,7 @@ fn show(
         };
         let node = match path.as_str() {
             "" => instance.root(),
-            path => match select(&mut instance, path) {
+            path => match expr::select_nth(&mut instance, i, path) {
                 Ok(Selection::Node(n)) => n,
                 Ok(Selection::Undefined(field, _)) => {
                     text.push_str(&header);
@@ -111,6 +125,7 @@ fn show(
         match value(&mut instance, node, args, shown) {
             Ok(value) => {
                 text.push_str(&header);
+                text.push_str(&imports::header(&compiled, &value, "    "));
                 text.push_str(&value);
             }
             Err(e) => {
@@ -120,6 +135,10 @@ fn show(
         }
     }
     leave(instance);
+    if let (Some(e), Some(f)) = (&extended, &failure) {
+        failure = Some(e.tidy(f));
+    }
+    leave(extended);
     leave(compiled);
     Ok(failure)
 }
@@ -153,7 +172,7 @@ pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let data = match data_values(inputs.data, &[]) {
+    let data = match data_values(inputs.data, &CueOutputArgs::default()) {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
@@ -185,6 +204,7 @@ pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
     }
     let code = match instance.to_cue(node, CueMode::Def) {
         Ok(body) => {
+            text.push_str(&imports::header(&compiled, &body, "\t"));
             text.push_str(&body);
             print(&text)
         }

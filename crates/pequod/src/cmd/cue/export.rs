@@ -7,8 +7,8 @@ use pequod_cue::{Instance, Node};
 
 use super::load::instances;
 use super::output::Target;
-use super::select::{Selection, select, undefined};
-use super::{data_values, export_failure, fail, leave, load_package, place};
+use super::select::{Selection, undefined};
+use super::{data_values, export_failure, expr, fail, leave, load_package, place};
 use crate::cli::{CueExportArgs, CueOut};
 
 pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
@@ -50,18 +50,29 @@ fn export(
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
+    if compiled.files().is_empty() && data_files.is_empty() {
+        // JSON Lines of no record: nothing to print.
+        return Ok(None);
+    }
     // Without data files `-l` places the package's value.
     let labels = if data_files.is_empty() {
         place::literals(&output.path)
     } else {
         Ok(Vec::new())
     };
-    let placed = labels.and_then(|labels| Ok((labels, data_values(data_files, &output.path)?)));
+    let placed = labels.and_then(|labels| Ok((labels, data_values(data_files, output)?)));
     let (labels, data) = match placed {
         Ok(p) => p,
         Err(e) => return Ok(Some(e)),
     };
-    let mut instance = compiled.eval_with(&data);
+    let extended = match expr::extend(&compiled, &output.expression, &data) {
+        Ok(e) => e,
+        Err(e) => return Ok(Some(e)),
+    };
+    let mut instance = extended
+        .as_ref()
+        .map_or(&compiled, |e| &e.compiled)
+        .eval_with(&data);
     if let (CueOut::Cue, Some(name)) = (out, &output.package) {
         text.push_str(&format!("package {name}\n\n"));
     }
@@ -75,7 +86,7 @@ fn export(
     for (i, path) in paths.iter().enumerate() {
         let node = match path.as_str() {
             "" => instance.root(),
-            path => match select(&mut instance, path) {
+            path => match expr::select_nth(&mut instance, i, path) {
                 Ok(Selection::Node(n)) => n,
                 Ok(Selection::Undefined(field, column)) => {
                     failure = Some(undefined(&field, Some(column)));
@@ -99,6 +110,10 @@ fn export(
         }
     }
     leave(instance);
+    if let (Some(e), Some(f)) = (&extended, &failure) {
+        failure = Some(e.tidy(f));
+    }
+    leave(extended);
     leave(compiled);
     Ok(failure)
 }

@@ -45,7 +45,10 @@ pub(super) fn classify(args: &[PathBuf]) -> Result<Vec<Arg>, String> {
             None => match data_kind(arg) {
                 Some(kind) => out.push(Arg::Data(arg.clone(), kind)),
                 None => {
-                    if let Some(e) = unknown_extension(arg).or_else(|| standard_library(arg)) {
+                    let checked = unknown_extension(arg)
+                        .or_else(|| standard_library(arg))
+                        .or_else(|| no_extension(arg));
+                    if let Some(e) = checked {
                         return Err(e);
                     }
                     out.push(Arg::Cue(arg.clone()));
@@ -109,6 +112,25 @@ fn standard_library(input: &Path) -> Option<String> {
         let path = text.trim_end_matches('/');
         format!("standard library import path {path:?} cannot be imported as a CUE package")
     })
+}
+
+/// The official CLI's error for an existing file without an extension
+/// and without a qualifier: a package path, naming no directory.
+fn no_extension(input: &Path) -> Option<String> {
+    if !input.is_file() || input.extension().is_some() {
+        return None;
+    }
+    let text = input.to_str()?;
+    if !text.starts_with(['.', '/']) {
+        return Some(format!(
+            "standard library import path {text:?} cannot be imported as a CUE package"
+        ));
+    }
+    let cwd = std::env::current_dir().ok()?;
+    Some(format!(
+        "{} is a file and not a package directory",
+        super::in_module::relative_to(input, &cwd)
+    ))
 }
 
 #[cfg(test)]

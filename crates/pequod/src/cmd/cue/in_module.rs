@@ -69,7 +69,14 @@ pub(super) fn load_module(
     }
     if first_path.is_dir() {
         let Some(dir) = rel(&first_path) else {
-            return Ok(None);
+            // A relative path is shown as given, an absolute one from `cwd`.
+            let shown = if first_path.is_absolute() {
+                relative_to(&first_path, cwd)
+            } else {
+                first_path.display().to_string()
+            };
+            let e = format!("cannot determine import path for {shown:?} (dir outside of root)");
+            return Ok(Some(Err(LoadError::Package(e))));
         };
         if nested_module(&root, &dir) {
             let e = format!(
@@ -106,23 +113,46 @@ pub(super) fn load_module(
         }
         files.push(r);
     }
-    let module = if named.is_empty() {
+    // Files without the `.cue` extension (`cue: somefile`) join as they are.
+    let (cue, other): (Vec<_>, Vec<_>) = named.into_iter().partition(|f| f.path.ends_with(".cue"));
+    let mut module = if cue.is_empty() {
         module
     } else {
         let mut all = module.files().to_vec();
-        all.extend(named);
+        all.extend(cue);
         match Module::new(all) {
             Ok(m) => m,
             Err(e) => return Ok(Some(Err(e))),
         }
     };
+    for file in other {
+        module = module.with_file(file);
+    }
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     Ok(Some(module.compile_files(&refs, tags)))
 }
 
+/// `path` relative to `cwd`, as the official CLI shows a directory
+/// outside the module (`./../pkg`).
+pub(super) fn relative_to(path: &Path, cwd: &Path) -> String {
+    let abs = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    let cwd = normalize(cwd);
+    let a: Vec<_> = abs.components().collect();
+    let c: Vec<_> = cwd.components().collect();
+    let common = a.iter().zip(&c).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec![".".to_owned()];
+    parts.extend(std::iter::repeat_n("..".to_owned(), c.len() - common));
+    parts.extend(
+        a[common..]
+            .iter()
+            .map(|p| p.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
 /// The official CLI's error when directory `dir` has no CUE files, or
-/// none of package `name`: a package's files above it count only with some
-/// in it.
+/// none of package `name` (of any package, without `name`): a package's
+/// files above it count only with some in it.
 fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -140,9 +170,6 @@ fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String
     if files.is_empty() {
         return Ok(Some(format!("cue: {shown:?} matched no packages")));
     }
-    let Some(name) = name else {
-        return Ok(None);
-    };
     let mut excluded = Vec::new();
     for file in files {
         let source = std::fs::read_to_string(&file)
@@ -152,10 +179,15 @@ fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String
             .0
             .package
             .map(|p| p.name.name);
-        match package {
-            Some(p) if p == name => return Ok(None),
-            Some(p) => excluded.push(format!("\n    {shown_file}: package is {p}, want {name}")),
-            None => excluded.push(format!("\n    {shown_file}: no package name")),
+        // Without `:name` any package will do, but a file of none is no
+        // package's.
+        match (package, name) {
+            (Some(_), None) => return Ok(None),
+            (Some(p), Some(name)) if p == name => return Ok(None),
+            (Some(p), Some(name)) => {
+                excluded.push(format!("\n    {shown_file}: package is {p}, want {name}"));
+            }
+            (None, _) => excluded.push(format!("\n    {shown_file}: no package name")),
         }
     }
     Ok(Some(format!(

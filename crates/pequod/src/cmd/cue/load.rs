@@ -67,6 +67,9 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         }
     }
     let given = data_files.len();
+    let streams = data_files
+        .iter()
+        .all(|(_, kind)| *kind == super::data::Kind::JsonLines);
     // An empty YAML file is `*null | _`: nothing beside other values, and
     // null alone.
     let mut data = Vec::new();
@@ -82,7 +85,14 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
         }
     }
     if inputs.is_empty() && given > 0 {
-        // Data files alone: no CUE package is loaded.
+        // Data files alone: no CUE package is loaded. JSON Lines of no
+        // record are no value at all: a package of no file.
+        if streams && data.is_empty() {
+            return Ok(Inputs {
+                package: Ok(Compiled::new(Vec::new())),
+                data,
+            });
+        }
         let source = if data.is_empty() { "null" } else { "" };
         let package = Compiled::from_sources(&[("", source)]).map_err(|e| e.to_string());
         return Ok(Inputs { package, data });
@@ -139,10 +149,23 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
             Compiled::from_sources_with_tags(&refs, &tags)
         }
     };
-    Ok(Inputs {
-        package: loaded.map_err(|e| e.to_string()),
-        data,
-    })
+    if let (Ok(c), [dir]) = (&loaded, inputs.as_slice())
+        && c.files().is_empty()
+        && dir.is_dir()
+        && let Some(e) = all_excluded(dir)?
+    {
+        return Ok(Inputs {
+            package: Err(e),
+            data,
+        });
+    }
+    let package = loaded
+        .map_err(|e| unnamed_importer(describe(&e), &inputs))
+        .and_then(|c| match super::bad_imports::check(&c) {
+            Some(e) => Err(e),
+            None => Ok(c),
+        });
+    Ok(Inputs { package, data })
 }
 
 /// The files of the one package a directory holds, as the official CLI
@@ -220,6 +243,100 @@ fn dir_package(dir: &Path) -> anyhow::Result<Result<Vec<(String, String)>, Strin
         .into_iter()
         .map(|(_, _, shown_file, source)| (shown_file, source))
         .collect()))
+}
+
+/// A load error as the official CLI prints it: a syntax error is its
+/// message, then its position (the first of each file).
+fn describe(e: &pequod_cue::LoadError) -> String {
+    let pequod_cue::LoadError::Parse(errors) = e else {
+        return e.to_string();
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for error in &errors.errors {
+        if seen.contains(&error.file.as_str()) {
+            continue;
+        }
+        seen.push(&error.file);
+        out.push(format!(
+            "{}:\n    {}:{}:{}",
+            error.message, error.file, error.line, error.column
+        ));
+    }
+    if out.is_empty() {
+        e.to_string()
+    } else {
+        out.join("\n")
+    }
+}
+
+/// An import error of CUE files named on the command line, which form a
+/// package of no import path: the official CLI names no importer
+/// (`import failed: ...`, not `mod.com@v0: import failed: ...`).
+fn unnamed_importer(message: String, inputs: &[PathBuf]) -> String {
+    let files = !inputs.is_empty() && inputs.iter().all(|p| p.is_file());
+    let Some((importer, rest)) = message.split_once(": import failed: ") else {
+        return message;
+    };
+    if !files || importer.contains(char::is_whitespace) {
+        return message;
+    }
+    // Only when the failing import is in one of those files.
+    let named = inputs.iter().any(|p| {
+        let shown = display_name(p);
+        message.contains(&format!("\n    {shown}:"))
+    });
+    if named {
+        format!("import failed: {rest}")
+    } else {
+        message
+    }
+}
+
+/// The official CLI's error for a directory whose files `@if` attributes
+/// all leave out, each named with its attribute (`None` when it has no
+/// such file).
+fn all_excluded(dir: &Path) -> anyhow::Result<Option<String>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cue") && p.is_file())
+        .collect();
+    paths.sort();
+    let mut message = format!(
+        "build constraints exclude all CUE files in {}:",
+        dir.display()
+    );
+    let mut any = false;
+    for path in paths {
+        let name = display_name(&path);
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let attribute = source.find("@if(").and_then(|start| {
+            let rest = &source[start..];
+            let mut depth = 0usize;
+            rest.char_indices().find_map(|(i, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return Some(&rest[..=i]);
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            })
+        });
+        let Some(attribute) = attribute else {
+            continue;
+        };
+        any = true;
+        message.push_str(&format!("\n    {name}: {attribute} did not match"));
+    }
+    Ok(any.then_some(message))
 }
 
 /// What data mode forbids in a `data:` file, as the official CLI says it.

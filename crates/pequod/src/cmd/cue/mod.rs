@@ -1,17 +1,24 @@
 //! `pequod cue`: the official CLI's `export`, `eval`, `def` and `vet`, on
 //! Pequod's evaluator. `load` reads the inputs; each verb has its file.
 
+mod bad_imports;
 mod data;
 mod data_mode;
 mod eval;
+mod experiment;
 mod export;
+mod expr;
 mod filetype;
 mod import_path;
+mod imports;
 mod in_module;
+mod label_eval;
 mod load;
 mod output;
 mod place;
 mod select;
+mod simplify;
+mod toml;
 mod vet;
 
 use std::io::Write;
@@ -25,6 +32,12 @@ use load::load;
 
 /// Runs a `pequod cue` subcommand.
 pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
+    if let Some(e) = std::env::var("CUE_EXPERIMENT")
+        .ok()
+        .and_then(|v| experiment::check(&v))
+    {
+        return fail(&e);
+    }
     match command {
         CueCommand::Export(args) => export::run(args),
         CueCommand::Eval(args) => eval::eval(args),
@@ -34,15 +47,22 @@ pub(crate) fn run(command: &CueCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The parsed data files, as the values unified with the package's root,
-/// each placed at the labels `paths` give (`-l`); the error is the text
-/// the official CLI prints.
+/// each placed at the labels `-l` gives (evaluated against the record and
+/// its file with `--with-context`; gathered in lists with `--list`); the
+/// error is the text the official CLI prints.
 fn data_values(
     data: DataFiles,
-    paths: &[String],
+    output: &CueOutputArgs,
 ) -> Result<Vec<(&'static str, serde_json::Value)>, String> {
-    data.into_iter()
-        .map(|(_, v)| Ok(("", place::place(v, paths)?)))
-        .collect()
+    let placing = place::Placing {
+        paths: &output.path,
+        list: output.list,
+        with_context: output.with_context,
+    };
+    Ok(place::place_all(data, &placing)?
+        .into_iter()
+        .map(|v| ("", v))
+        .collect())
 }
 
 /// Fails as the official CLI does when `-p NAME` differs from the package

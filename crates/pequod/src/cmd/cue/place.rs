@@ -3,18 +3,85 @@
 //! string literal whose `\(field)` parts name fields of the data, or a
 //! bare field name whose string value is the label (`-l kind`).
 
+use std::path::PathBuf;
+
 use serde_json::Value;
 
-/// `value` nested under the labels `paths` evaluate to against it; the
-/// error is the text the official CLI prints.
-pub(super) fn place(value: Value, paths: &[String]) -> Result<Value, String> {
-    let mut labels = Vec::with_capacity(paths.len());
-    for path in paths {
-        labels.push(label(&value, path.trim())?);
+/// How data records are placed: the `-l` labels and their flags.
+pub(super) struct Placing<'a> {
+    pub(super) paths: &'a [String],
+    /// `--list`: records with the same labels are gathered in a list.
+    pub(super) list: bool,
+    /// `--with-context`: labels see the record's file and index.
+    pub(super) with_context: bool,
+}
+
+/// The data records, each a file's path and value, placed as `placing`
+/// says; the error is the text the official CLI prints.
+pub(super) fn place_all(
+    records: Vec<(PathBuf, Value)>,
+    placing: &Placing<'_>,
+) -> Result<Vec<Value>, String> {
+    let mut counts: Vec<(PathBuf, usize)> = Vec::new();
+    for (file, _) in &records {
+        match counts.last_mut() {
+            Some((f, n)) if f == file => *n += 1,
+            _ => counts.push((file.clone(), 1)),
+        }
     }
-    Ok(labels.into_iter().rev().fold(value, |inner, label| {
+    let mut groups: Vec<(Vec<String>, Vec<Value>)> = Vec::new();
+    let mut index = 0;
+    let mut previous: Option<PathBuf> = None;
+    for (file, value) in records {
+        if previous.as_ref() != Some(&file) {
+            index = 0;
+        }
+        let count = counts
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map_or(1, |(_, n)| *n);
+        let scope = if placing.with_context {
+            serde_json::json!({
+                "filename": file.display().to_string(),
+                "index": index,
+                "recordCount": count,
+                "data": value.clone(),
+            })
+        } else {
+            value.clone()
+        };
+        let mut labels = Vec::with_capacity(placing.paths.len());
+        for path in placing.paths {
+            labels.push(label(&scope, path.trim())?);
+        }
+        index += 1;
+        previous = Some(file);
+        match groups
+            .iter_mut()
+            .find(|(l, _)| placing.list && *l == labels)
+        {
+            Some((_, values)) => values.push(value),
+            None => groups.push((labels, vec![value])),
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(labels, mut values)| {
+            let inner = if placing.list {
+                Value::Array(values)
+            } else {
+                values.pop().unwrap_or(Value::Null)
+            };
+            nest(inner, labels)
+        })
+        .collect())
+}
+
+/// `inner` under the labels, outermost first.
+fn nest(inner: Value, labels: Vec<String>) -> Value {
+    labels.into_iter().rev().fold(inner, |inner, label| {
         Value::Object(serde_json::Map::from_iter([(label, inner)]))
-    }))
+    })
 }
 
 /// The labels `paths` give without data to evaluate them against (a
@@ -25,8 +92,19 @@ pub(super) fn literals(paths: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// One label: `name:` literally, a string literal interpolating fields of
-/// `data`, or the string value of a field of `data`.
+/// `data`, or the string value of a field of `data`; other expressions are
+/// evaluated as CUE.
 fn label(data: &Value, expr: &str) -> Result<String, String> {
+    match simple(data, expr) {
+        Err(e) if e == invalid(expr) && !expr.ends_with(':') => {
+            super::label_eval::evaluate(data, expr)
+        }
+        other => other,
+    }
+}
+
+/// A label of the forms this file reads without evaluating CUE.
+fn simple(data: &Value, expr: &str) -> Result<String, String> {
     if let Some(literal) = expr.strip_suffix(':') {
         let literal = literal.trim_end();
         return match literal.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
@@ -116,7 +194,13 @@ mod tests {
         let data = json!({"kind": "Foo", "n": 0});
         let placed = |paths: &[&str]| {
             let paths: Vec<String> = paths.iter().map(|p| (*p).to_owned()).collect();
-            place(data.clone(), &paths)
+            let placing = Placing {
+                paths: &paths,
+                list: false,
+                with_context: false,
+            };
+            place_all(vec![(PathBuf::from("d.json"), data.clone())], &placing)
+                .map(|mut v| v.remove(0))
         };
         assert_eq!(
             placed(&["a:", "kind"]).unwrap(),
