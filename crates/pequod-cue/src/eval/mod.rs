@@ -256,6 +256,10 @@ pub struct Evaluator<'a> {
     deadline: Option<std::time::Instant>,
     /// Work states and conjunct queues of finished vertex evaluations, for
     /// the next ones to reuse.
+    #[allow(
+        clippy::vec_box,
+        reason = "a work state is a few hundred bytes, moved out and back at every vertex"
+    )]
     ctx_pool: Vec<Box<vertex::Ctx<'a>>>,
     /// The label each identifier or plain string label of the source
     /// names, by the node's address (nodes live as long as `'a`): made once

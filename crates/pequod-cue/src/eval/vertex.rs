@@ -140,7 +140,6 @@ impl<'a> Evaluator<'a> {
         self.vertices[v].state = State::Evaluating;
         self.evaluating.push(v);
         let is_def = self.vertices[v].label.as_ref().is_some_and(Label::is_def);
-        // Boxed: a work state is a few hundred bytes, moved in and out.
         let mut cx = self.ctx_pool.pop().unwrap_or_default();
         cx.closed = self.vertices[v].force_closed;
         if let Some(facts) = self.vertices[v].seed_facts.take() {
