@@ -157,8 +157,13 @@ fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .flatten()
+        // The kind comes with the listing; `Path::is_file` is a `stat` each.
+        .filter(|e| match e.file_type() {
+            Ok(t) if !t.is_symlink() => t.is_file(),
+            _ => e.path().is_file(),
+        })
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "cue"))
+        .filter(|p| p.extension().is_some_and(|e| e == "cue"))
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
