@@ -15,6 +15,10 @@ pub(super) fn check(compiled: &Compiled) -> Option<String> {
         let Some(source) = compiled.sources().get(i).filter(|s| !s.is_empty()) else {
             continue;
         };
+        if file.imports.is_empty() {
+            // Nothing to check, and no line index to build for positions.
+            continue;
+        }
         let indexed = SourceFile::new(file.name.as_str(), source.as_str());
         let after = file.imports.iter().map(|d| d.span.end).max().unwrap_or(0);
         let body = source.get(after..).unwrap_or_default();
