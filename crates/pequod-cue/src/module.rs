@@ -533,13 +533,15 @@ fn module_path(f: &ModuleFile) -> Result<String, LoadError> {
     )))
 }
 
-/// The package name of a source's package clause, without a full parse.
-fn package_name(source: &str) -> Option<String> {
+/// The package name of a source's package clause, read without a full
+/// parse where the opening lines are plain; `None` for a file of no package.
+pub fn package_name(source: &str) -> Option<String> {
     match prelude::package_name(source) {
         Ok(name) => name,
-        // Something the quick scan does not follow: ask the parser.
-        Err(prelude::Unsure) => crate::parse_file("", source)
-            .ok()?
+        // Something the quick scan does not follow: ask the parser, which
+        // reads the clause even if a later declaration is malformed.
+        Err(prelude::Unsure) => crate::parse_file_partial("", source)
+            .0
             .package
             .map(|p| p.name.name),
     }

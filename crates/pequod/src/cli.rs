@@ -27,7 +27,10 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+// Deferred: a subcommand's flags are built only when it is the one run,
+// not the whole tree at every start.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub(crate) enum Command {
     /// Print the version, the git commit and the Kubernetes API version Pequod targets.
     Version {
@@ -254,6 +257,7 @@ pub(crate) struct RenderArgs {
 
 /// `pequod cue …`.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub(crate) enum CueCommand {
     /// Export concrete values as JSON, YAML or CUE, like `cue export`.
     Export(CueExportArgs),

@@ -64,13 +64,21 @@ pub(crate) fn regex(pattern: &str) -> Result<Regex, String> {
 }
 
 /// Whether `text` matches `pattern` (RE2 syntax): `=~`, `!~` and their
-/// bounds. The matcher is built without the full DFA, the one-pass DFA and
-/// the backtracker: a bound is compiled once per evaluation and tried on a
-/// few short strings, where building those engines costs ten times the
-/// matching they would save (it was a sixth of a `cue export`).
+/// bounds. A bound is compiled once per evaluation and tried on a few short
+/// strings, so its matcher is the Pike VM alone: building the DFAs, the
+/// one-pass DFA, the backtracker or the lazy DFA's cache costs more than the
+/// matching they would save (the lazy DFA alone was a twentieth of a cold
+/// `cue export`). A long text goes to the full [`regex`] instead, where the
+/// Pike VM would be slow.
 pub(crate) fn regex_match(pattern: &str, text: &str) -> Result<bool, String> {
+    if text.len() > PIKE_VM_TEXT {
+        return regex(pattern).map(|r| r.is_match(text));
+    }
     with_matcher(pattern, |m| m.is_match(text))
 }
+
+/// The longest text (in bytes) [`regex_match`] runs on the Pike VM.
+const PIKE_VM_TEXT: usize = 4096;
 
 /// Checks that `pattern` compiles, as a bound does when it is made.
 pub(crate) fn check_regex(pattern: &str) -> Result<(), String> {
@@ -86,7 +94,8 @@ fn with_matcher<T>(pattern: &str, f: impl FnOnce(&meta::Regex) -> T) -> Result<T
         let config = meta::Config::new()
             .dfa(false)
             .onepass(false)
-            .backtrack(false);
+            .backtrack(false)
+            .hybrid(false);
         let built = meta::Regex::builder()
             .configure(config)
             .build(pattern)
@@ -683,6 +692,16 @@ mod tests {
             assert_eq!(regex_match(pattern, text), full);
             assert_eq!(regex_match(pattern, text), full);
         }
+    }
+
+    #[test]
+    fn a_long_text_matches_as_a_short_one() {
+        let long = format!("{}end", "x".repeat(super::PIKE_VM_TEXT));
+        for (pattern, want) in [("end$", true), ("^x+end$", true), ("^y", false)] {
+            assert_eq!(regex_match(pattern, &long), Ok(want), "{pattern}");
+            assert_eq!(regex_match(pattern, "xend"), Ok(want), "{pattern}");
+        }
+        assert!(regex_match("a(b", &long).is_err());
     }
 
     #[test]

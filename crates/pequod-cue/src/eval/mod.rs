@@ -225,6 +225,9 @@ const MAX_DEPTH: usize = 300;
 /// a 2 MiB thread stack (a Tokio worker's), whatever the build profile.
 const MAX_STACK: usize = 1 << 20;
 const MAX_VERTEX_DEPTH: usize = 120;
+/// Labels the label cache has room for at first: a platform module names a
+/// few hundred, and growing the table rehashes it at each doubling.
+const LABELS: usize = 256;
 
 /// The evaluator of one program: vertex and environment arenas.
 #[derive(Debug)]
@@ -290,7 +293,7 @@ impl<'a> Evaluator<'a> {
             deadline: None,
             ctx_pool: Vec::new(),
             queue_pool: Vec::new(),
-            labels: HashMap::default(),
+            labels: HashMap::with_capacity_and_hasher(LABELS, Hasher::default()),
         }
     }
 

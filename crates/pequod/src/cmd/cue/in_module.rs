@@ -180,10 +180,7 @@ fn wrong_package(dir: &Path, name: Option<&str>) -> anyhow::Result<Option<String
         let source = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
         let shown_file = super::load::display_name(&file);
-        let package = pequod_cue::parse_file_partial(&shown_file, &source)
-            .0
-            .package
-            .map(|p| p.name.name);
+        let package = pequod_cue::module::package_name(&source);
         // Without `:name` any package will do, but a file of none is no
         // package's.
         match (package, name) {
@@ -225,11 +222,7 @@ fn has_package(module: &Module, package: &str) -> bool {
     let dir = dir.trim_start_matches('.').trim_start_matches('/');
     module.files().iter().any(|f| {
         let parent = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-        parent == dir
-            && pequod_cue::parse_file_partial(&f.path, &f.source)
-                .0
-                .package
-                .is_some_and(|p| p.name.name == name)
+        parent == dir && pequod_cue::module::package_name(&f.source).is_some_and(|p| p == name)
     })
 }
 
