@@ -6,6 +6,8 @@
 
 use crate::source::Span;
 
+pub mod visit;
+
 /// A parsed CUE file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct File {

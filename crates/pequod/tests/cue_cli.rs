@@ -205,6 +205,7 @@ fn flags_match() {
         &["eval", "tags.cue"],
         &["export", "./ifs"],
         &["export", "unused/unused.cue"],
+        &["export", "unused/comment.cue"],
         &["eval", "./unused"],
         &["export", "badimports/named.cue"],
         &["eval", "badimports/redecl.cue"],

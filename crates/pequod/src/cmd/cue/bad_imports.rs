@@ -5,10 +5,10 @@
 use pequod_cue::{Compiled, SourceFile};
 
 /// The official CLI's error for the imports of the package's files that
-/// their file never names, `None` when all are used. A file that has the
-/// name anywhere after its imports (`name.X`, an embedded `name`) counts
-/// as using it, so the check never rejects a package the official loader
-/// accepts.
+/// their file never refers to, `None` when all are used. Any reference
+/// of the name in the file (`name.X`, an embedded `name`) counts as a use,
+/// even one a nearer field of that name shadows, so the check never
+/// rejects a package the official loader accepts.
 pub(super) fn check(compiled: &Compiled) -> Option<String> {
     let mut errors = Vec::new();
     for (i, file) in compiled.files().iter().enumerate() {
@@ -20,8 +20,10 @@ pub(super) fn check(compiled: &Compiled) -> Option<String> {
             continue;
         }
         let indexed = SourceFile::new(file.name.as_str(), source.as_str());
-        let after = file.imports.iter().map(|d| d.span.end).max().unwrap_or(0);
-        let body = source.get(after..).unwrap_or_default();
+        let mut referenced = std::collections::HashSet::new();
+        pequod_cue::ast::visit::references(file, &mut |i| {
+            referenced.insert(i.name.as_str());
+        });
         for spec in file.imports.iter().flat_map(|d| &d.specs) {
             let path = String::from_utf8_lossy(&spec.path.value).into_owned();
             let name = match &spec.alias {
@@ -46,7 +48,7 @@ pub(super) fn check(compiled: &Compiled) -> Option<String> {
                 ));
                 continue;
             }
-            if name == "_" || names(body, &name) {
+            if name == "_" || referenced.contains(name.as_str()) {
                 continue;
             }
             let shown = match &spec.alias {
@@ -84,15 +86,6 @@ fn local_name(path: &str) -> String {
     last.split('@').next().unwrap_or(last).to_owned()
 }
 
-/// Whether `source` has the word `name` anywhere.
-fn names(source: &str, name: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '#' | '$');
-    source.match_indices(name).any(|(at, _)| {
-        !source[..at].chars().next_back().is_some_and(word)
-            && !source[at + name.len()..].chars().next().is_some_and(word)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +107,11 @@ mod tests {
         );
         assert_eq!(checked("import \"list\"\nout: list.Sum([1])\n"), None);
         assert_eq!(checked("import \"list\"\nlist\n"), None);
+        // Named only in a comment and a string: not used.
+        assert_eq!(
+            checked("import \"list\"\n// list.Sum\nout: \"list\"\n").as_deref(),
+            Some("imported and not used: \"list\":\n    ./a.cue:1:8")
+        );
         assert_eq!(local_name("mod.test/a/b@v0"), "b");
         assert_eq!(local_name("mod.test/a:c"), "c");
     }
