@@ -163,10 +163,12 @@ fn cue_defs() -> Option<&'static crate::ast::File> {
 
 /// A member of a builtin package: a constant or a function.
 pub(crate) fn member(ev: &mut Evaluator<'_>, pkg: &str, name: &str) -> Value {
-    let key = format!("{pkg}{name}");
-    for d in cue_defs().map_or(&[][..], |f| &f.decls[..]) {
+    // Only `list` has members written in CUE: other packages need not parse them.
+    let defs = if pkg == "list" { cue_defs() } else { None };
+    for d in defs.map_or(&[][..], |f| &f.decls[..]) {
         if let crate::ast::Decl::Field(f) = d
-            && matches!(&f.label, crate::ast::Label::Ident(i) if i.name == key)
+            && matches!(&f.label, crate::ast::Label::Ident(i)
+                if i.name.strip_prefix(pkg) == Some(name))
         {
             let w = ev.new_vertex(None, None);
             ev.vertices[w].conjuncts.push(crate::eval::Conjunct {

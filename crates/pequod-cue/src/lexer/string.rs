@@ -255,9 +255,12 @@ impl Delimiter {
         let hashes = text.bytes().take_while(|b| *b == b'#').count();
         let rest = text.get(hashes..)?;
         let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let q3: String = std::iter::repeat_n(quote, 3).collect();
-        let raw_one_quote = format!("{q3}{}", "#".repeat(hashes));
-        let multiline = rest.starts_with(&q3) && !(hashes > 0 && rest == raw_one_quote);
+        let q = quote as u8;
+        let triple = rest.as_bytes().starts_with(&[q, q, q]);
+        // `#"""#` is a one-line raw string of a single quote, not an opening.
+        let raw_one_quote =
+            hashes > 0 && rest.len() == 3 + hashes && rest.bytes().skip(3).all(|b| b == b'#');
+        let multiline = triple && !raw_one_quote;
         Some(Delimiter {
             hashes,
             quote,
@@ -356,7 +359,14 @@ fn decode_body(
         rest = rest.strip_prefix(indent).unwrap_or(rest);
     }
     let hashes = d.hashes;
-    while let Some(c) = rest.chars().next() {
+    loop {
+        // Text up to the next line break or backslash is copied as it is.
+        let plain = memchr::memchr3(b'\r', b'\n', b'\\', rest.as_bytes()).unwrap_or(rest.len());
+        out.extend_from_slice(rest.as_bytes().get(..plain).unwrap_or_default());
+        rest = rest.get(plain..).unwrap_or_default();
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
         rest = rest.get(c.len_utf8()..).unwrap_or("");
         match c {
             '\r' if d.multiline => {}
