@@ -14,6 +14,7 @@ use crate::error::{ImportError, LoadError};
 use crate::source::SourceFile;
 use crate::tags::Tags;
 
+mod deps;
 mod prelude;
 
 /// The module file, relative to the module root.
@@ -35,7 +36,11 @@ pub struct ModuleFile {
 pub struct Module {
     /// The module path of `cue.mod/module.cue` without a major version.
     path: Option<String>,
+    /// The module path as declared, major version included.
+    declared: Option<String>,
     files: Vec<ModuleFile>,
+    /// Dependencies replaced by local directories.
+    deps: Vec<deps::Dep>,
 }
 
 /// The packages a compiled package imports, transitively.
@@ -98,11 +103,17 @@ impl Module {
             .filter(|f| f.path.ends_with(".cue"))
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let path = match files.iter().find(|f| f.path == MODULE_FILE) {
+        let declared = match files.iter().find(|f| f.path == MODULE_FILE) {
             Some(f) => Some(module_path(f)?),
             None => None,
         };
-        Ok(Module { path, files })
+        let path = declared.as_deref().map(|p| strip_major(p).to_string());
+        Ok(Module {
+            path,
+            declared,
+            files,
+            deps: Vec::new(),
+        })
     }
 
     /// The module with one more file, whatever its name: a file named on
@@ -118,10 +129,30 @@ impl Module {
     /// directory), skipping directories and files whose names start with
     /// `.` or `_`. Files are named as `root` is spelled, joined with their
     /// path.
+    /// The dependencies that `cue.mod/local-module.cue` replaces with
+    /// directories are read too.
     pub fn from_dir(root: &Path) -> Result<Module, LoadError> {
+        let mut module = Module::read(root)?;
+        if let Some(f) = module.files.iter().find(|f| f.path == MODULE_FILE) {
+            deps::check_module_file(f)?;
+        }
+        module.deps = deps::local(root)?;
+        Ok(module)
+    }
+
+    /// The `.cue` files under `root`, without dependencies.
+    fn read(root: &Path) -> Result<Module, LoadError> {
         let mut files = Vec::new();
         read_dir(root, root, "", &mut files)?;
         Module::new(files)
+    }
+
+    /// The module of index `m` among this one (0) and its dependencies.
+    fn module_at(&self, m: usize) -> &Module {
+        match m.checked_sub(1).and_then(|i| self.deps.get(i)) {
+            Some(dep) => &dep.module,
+            None => self,
+        }
     }
 
     /// The nearest directory at or above `start` with a `cue.mod`, as an
@@ -206,9 +237,9 @@ impl Module {
             module: self,
             imports: Imports::default(),
             keys: HashMap::new(),
-            stack: vec![key.clone()],
+            stack: vec![(0, key.0.clone(), key.1.clone())],
         };
-        let files = loader.parse_all(chosen)?;
+        let files = loader.parse_all(0, chosen)?;
         let importer = self.import_path(&key.0);
         loader.resolve_imports(&files, &importer)?;
         let sources = chosen
@@ -308,11 +339,15 @@ impl Module {
 struct Loader<'m> {
     module: &'m Module,
     imports: Imports,
-    /// (directory, package name) to package index.
-    keys: HashMap<(String, String), usize>,
+    /// (module index, directory, package name) to package index.
+    keys: HashMap<PackageKey, usize>,
     /// The packages being loaded, for import cycles.
-    stack: Vec<(String, String)>,
+    stack: Vec<PackageKey>,
 }
+
+/// A package: the index of its module (0 for the main module, then its
+/// dependencies), its directory there and its name.
+type PackageKey = (usize, String, String);
 
 /// Whether `name`, an import path's last element, can name a package (a
 /// CUE identifier): otherwise the import needs a `:name` qualifier.
@@ -325,13 +360,13 @@ fn is_package_name(name: &str) -> bool {
 }
 
 impl Loader<'_> {
-    fn parse_all(&mut self, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
+    fn parse_all(&mut self, m: usize, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
         let mut errors = Vec::new();
         for &i in chosen {
             // A file two packages share (an ancestor directory's) is parsed
             // for each: cheaper than copying every tree to keep it.
-            let Some(mf) = self.module.files.get(i) else {
+            let Some(mf) = self.module.module_at(m).files.get(i) else {
                 continue;
             };
             // Every file's syntax errors are reported, not only the first's.
@@ -356,13 +391,18 @@ impl Loader<'_> {
                 let (path, qualifier) = split_qualifier(&text);
                 let first = path.split('/').next().unwrap_or("");
                 if !first.contains('.') {
-                    if crate::builtins::is_package(path) {
+                    // A builtin package takes no qualifier.
+                    if qualifier.is_none() && crate::builtins::is_package(path) {
                         continue;
                     }
-                    let msg = format!("builtin package {path:?} undefined");
+                    let msg = format!("builtin package {text:?} undefined");
                     return Err(self.import_error(f, spec, msg));
                 }
-                let Some(dir) = self.module_dir(path) else {
+                let found = self.module_dir(path);
+                if qualifier == Some("_") {
+                    return Err(self.underscore_error(f, spec, importer, &text, found.is_some()));
+                }
+                let Some((m, dir)) = found else {
                     let msg = format!(
                         "{importer}: import failed: cannot find package {path:?}: \
                          cannot find module providing package {path}"
@@ -379,7 +419,8 @@ impl Loader<'_> {
                     );
                     return Err(self.import_error(f, spec, msg));
                 }
-                let key = (dir.clone(), name.clone());
+                let key = (m, dir.clone(), name.clone());
+                let module = self.module.module_at(m);
                 if self.stack.contains(&key) {
                     let msg = format!("import cycle not allowed: {path:?}");
                     return Err(self.import_error(f, spec, msg));
@@ -388,9 +429,9 @@ impl Loader<'_> {
                     self.imports.by_path.insert(text, i);
                     continue;
                 }
-                let chosen = self.module.package_files(&dir, &name, true);
+                let chosen = module.package_files(&dir, &name, true);
                 if chosen.is_empty() {
-                    let msg = if self.module.has_dir(&dir) {
+                    let msg = if module.has_dir(&dir) {
                         format!(
                             "{importer}: import failed: cannot find package {path:?}: \
                              no files in package directory with package name {name:?}"
@@ -403,19 +444,19 @@ impl Loader<'_> {
                     };
                     return Err(self.import_error(f, spec, msg));
                 }
-                let pkg_files = match self.parse_all(&chosen) {
+                let pkg_files = match self.parse_all(m, &chosen) {
                     Ok(files) => files,
                     Err(LoadError::Parse(e)) => return Err(self.syntax_error(f, spec, &e)),
                     Err(e) => return Err(e),
                 };
                 self.stack.push(key.clone());
-                let nested = self.module.import_path(&dir);
+                let nested = module.import_path(&dir);
                 self.resolve_imports(&pkg_files, &nested)?;
                 self.stack.pop();
                 let offset = self.imports.packages.iter().map(|p| p.files.len()).sum();
                 let sources = chosen
                     .iter()
-                    .filter_map(|&i| self.module.files.get(i).map(|f| f.source.clone()))
+                    .filter_map(|&i| module.files.get(i).map(|f| f.source.clone()))
                     .collect();
                 self.imports.packages.push(Package {
                     files: pkg_files,
@@ -430,10 +471,25 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// The directory (relative to the module root) of an import path within
-    /// the module.
-    fn module_dir(&self, path: &str) -> Option<String> {
+    /// The module (its index) and directory (relative to its root) of an
+    /// import path: within the main module, a dependency replaced by a
+    /// directory, or a package kept in `cue.mod`.
+    fn module_dir(&self, path: &str) -> Option<(usize, String)> {
         let path = strip_major(path);
+        let in_dep = self.module.deps.iter().enumerate().find_map(|(i, dep)| {
+            let dir = match path.strip_prefix(dep.path.as_str())? {
+                "" => "",
+                rest => rest.strip_prefix('/')?,
+            };
+            Some((i + 1, dir.to_string()))
+        });
+        if in_dep.is_some() {
+            return in_dep;
+        }
+        self.main_dir(path).map(|d| (0, d))
+    }
+
+    fn main_dir(&self, path: &str) -> Option<String> {
         let vendored = || {
             VENDORED
                 .iter()
@@ -485,14 +541,42 @@ impl Loader<'_> {
         LoadError::Package(out.join("\n"))
     }
 
+    /// The official loader's two errors for an import qualified `:_`,
+    /// which names no package: the second says why the package is not
+    /// found (`found`: its directory is in the module).
+    fn underscore_error(
+        &self,
+        f: &ast::File,
+        spec: &ast::ImportSpec,
+        importer: &str,
+        text: &str,
+        found: bool,
+    ) -> LoadError {
+        let (path, _) = split_qualifier(text);
+        let invalid = format!("_ is not a valid import path qualifier in {text:?}");
+        let why = if found {
+            invalid.clone()
+        } else {
+            format!("cannot find module providing package {text}")
+        };
+        let errors = [
+            format!("{importer}: import failed: {invalid}"),
+            format!("{importer}: import failed: cannot find package {path:?}: {why}"),
+        ];
+        let rendered: Vec<String> = errors
+            .into_iter()
+            .map(|m| self.import_error(f, spec, m).to_string())
+            .collect();
+        LoadError::Package(rendered.join("\n"))
+    }
+
     fn import_error(&self, f: &ast::File, spec: &ast::ImportSpec, message: String) -> LoadError {
-        let source = self
-            .module
-            .files
-            .iter()
+        let source = std::iter::once(self.module)
+            .chain(self.module.deps.iter().map(|d| &d.module))
+            .flat_map(|m| &m.files)
             .find(|m| m.name == f.name)
             .map_or("", |m| m.source.as_str());
-        let pos = SourceFile::new(f.name.as_str(), source).position(spec.path.span.start);
+        let pos = SourceFile::new(f.name.as_str(), source).position(spec.span.start);
         LoadError::Import(ImportError {
             file: f.name.clone(),
             line: pos.line,
@@ -522,7 +606,7 @@ fn module_path(f: &ModuleFile) -> Result<String, LoadError> {
             && let ast::Expr::String(s) = &field.value
             && !s.text().is_empty()
         {
-            return Ok(strip_major(&s.text()).to_string());
+            return Ok(s.text());
         }
     }
     // `cue` names the file by its absolute path here.

@@ -38,6 +38,12 @@ pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 /// `inject` tags, and parses the data files among `inputs` (known by their
 /// extension or a `json:`-style qualifier).
 pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
+    if let Some(e) = underscore_qualifier(inputs) {
+        return Ok(Inputs {
+            package: Err(e),
+            data: Vec::new(),
+        });
+    }
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
     let args = match super::filetype::classify(inputs) {
@@ -337,6 +343,16 @@ fn all_excluded(dir: &Path) -> anyhow::Result<Option<String>> {
         message.push_str(&format!("\n    {name}: {attribute} did not match"));
     }
     Ok(any.then_some(message))
+}
+
+/// The official CLI's error for an argument qualified `:_`, which names no
+/// package (`_` is the name of files without a package clause).
+fn underscore_qualifier(inputs: &[PathBuf]) -> Option<String> {
+    inputs.iter().find_map(|p| {
+        let text = p.to_str()?;
+        let (_, name) = text.rsplit_once(':')?;
+        (name == "_" && !p.exists()).then(|| format!("invalid import path qualifier _ in {text:?}"))
+    })
 }
 
 /// What data mode forbids in a `data:` file, as the official CLI says it.
