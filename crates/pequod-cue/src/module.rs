@@ -192,11 +192,22 @@ impl Module {
     /// `.` for the root; `dir:name` picks a package by name) with the
     /// packages it imports, then applies `tags` to it.
     pub fn compile(&self, package: &str, tags: &Tags) -> Result<Compiled, LoadError> {
+        self.compile_dir(package, tags, false)
+    }
+
+    /// [`Module::compile`] for a directory the working directory or a
+    /// pattern (`./...`) names rather than a path: `cue` then names it
+    /// plainly in errors (`x`, not `./x`).
+    pub fn compile_matched(&self, package: &str, tags: &Tags) -> Result<Compiled, LoadError> {
+        self.compile_dir(package, tags, true)
+    }
+
+    fn compile_dir(&self, package: &str, tags: &Tags, plain: bool) -> Result<Compiled, LoadError> {
         let (dir, name) = split_qualifier(package);
         let dir = clean_dir(dir);
         let name = match name {
             Some(n) => n.to_string(),
-            None => self.infer_package(&dir)?,
+            None => self.infer_package(&dir, tags, plain)?,
         };
         let chosen = self.package_files(&dir, &name, name != "_");
         if chosen.is_empty() {
@@ -246,15 +257,25 @@ impl Module {
             .iter()
             .filter_map(|&i| self.files.get(i).map(|f| f.source.clone()))
             .collect();
+        let mut dirs: Vec<(usize, &str)> = vec![(0, key.0.as_str())];
+        dirs.extend(loader.keys.keys().map(|(m, d, _)| (*m, d.as_str())));
+        let seen = self.build_tags_in(&dirs);
         let compiled = Compiled::from_parts(files, sources, loader.imports);
-        Ok(compiled.into_tagged(tags)?)
+        Ok(compiled.into_tagged(&tags.clone().with_seen(seen))?)
     }
 
-    /// The one package name of the files directly in `dir`: `_` if none
-    /// has a package clause; an error if there are several.
-    fn infer_package(&self, dir: &str) -> Result<String, LoadError> {
+    /// The one package name of the files directly in `dir` that `@if`
+    /// attributes keep under `tags`: `_` if none has a package clause; an
+    /// error if there are several.
+    fn infer_package(&self, dir: &str, tags: &Tags, plain: bool) -> Result<String, LoadError> {
         let mut names: Vec<(String, String)> = Vec::new();
         for f in self.files.iter().filter(|f| parent_dir(&f.path) == dir) {
+            if f.source.contains("@if(")
+                && let Ok(file) = crate::parse_file(&f.name, &f.source)
+                && crate::tags::excluded(&file.attrs, tags)
+            {
+                continue;
+            }
             if let Some(n) = package_name(&f.source)
                 && !names.iter().any(|(m, _)| *m == n)
             {
@@ -271,7 +292,7 @@ impl Module {
                 let last = dir.rsplit('/').next().unwrap_or(dir);
                 let shown = if dir.is_empty() {
                     ".".to_string()
-                } else if names.iter().any(|(n, _)| n == last) {
+                } else if !plain && names.iter().any(|(n, _)| n == last) {
                     display_dir(dir)
                 } else {
                     dir.to_string()
@@ -316,6 +337,23 @@ impl Module {
         }
         out.sort();
         out.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// The build tags of the files in the directories `(module, dir)`, of
+    /// any package: `cue` counts a `-t` flag they name as used.
+    fn build_tags_in(&self, dirs: &[(usize, &str)]) -> Vec<String> {
+        let mut names = Vec::new();
+        for &(m, dir) in dirs {
+            let module = self.module_at(m);
+            for f in module.files.iter().filter(|f| parent_dir(&f.path) == dir) {
+                if f.source.contains("@if(")
+                    && let Ok(file) = crate::parse_file(&f.name, &f.source)
+                {
+                    crate::tags::if_names(&file.attrs, &mut names);
+                }
+            }
+        }
+        names
     }
 
     /// Whether the module has a `.cue` file in `dir`.

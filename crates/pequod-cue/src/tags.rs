@@ -14,6 +14,9 @@ use crate::source::Span;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tags {
     entries: Vec<(String, Option<String>)>,
+    /// Build tags of `@if` attributes the loader met in files it left out
+    /// of the package: a flag naming one is used, as `cue` sees it.
+    seen: Vec<String>,
 }
 
 /// Why tags could not be applied.
@@ -50,6 +53,13 @@ impl Tags {
     /// Adds a bare `word` (a `short=` value or an `@if` build tag).
     pub fn flag(mut self, word: &str) -> Self {
         self.entries.push((word.to_string(), None));
+        self
+    }
+
+    /// The same tags, knowing the build tags of the files the loader
+    /// examined beside the package's.
+    pub(crate) fn with_seen(mut self, names: Vec<String>) -> Self {
+        self.seen.extend(names);
         self
     }
 
@@ -92,6 +102,36 @@ fn tag_attr(a: &ast::Attribute) -> Option<TagAttr<'_>> {
         }
     }
     Some(t)
+}
+
+/// Whether a file's `@if` attributes leave it out under `tags`: the loader
+/// infers a directory's package from the files kept. An invalid
+/// expression keeps the file, for [`apply`] to report.
+pub(crate) fn excluded(attrs: &[ast::Attribute], tags: &Tags) -> bool {
+    let flags: Vec<&str> = tags.flags().collect();
+    let mut names = Vec::new();
+    attrs.iter().filter(|a| a.name == "if").any(|a| {
+        let mut p = Cond {
+            s: a.body.as_bytes(),
+            i: 0,
+            flags: &flags,
+            names: &mut names,
+        };
+        p.or() == Some(false)
+    })
+}
+
+/// The build tags `@if` attributes name, for [`Tags::with_seen`].
+pub(crate) fn if_names(attrs: &[ast::Attribute], out: &mut Vec<String>) {
+    for a in attrs.iter().filter(|a| a.name == "if") {
+        let mut p = Cond {
+            s: a.body.as_bytes(),
+            i: 0,
+            flags: &[],
+            names: out,
+        };
+        let _ = p.or();
+    }
 }
 
 /// Applies tags to the files of a package: drops files whose `@if` is
@@ -148,9 +188,13 @@ pub(crate) fn apply(
         inject(&mut f.decls, tags, &mut used)?;
     }
     for (i, (k, v)) in tags.entries.iter().enumerate() {
-        let build_tag = v.is_none() && build_tags.iter().any(|b| b == k);
+        let build_tag = v.is_none() && build_tags.iter().chain(&tags.seen).any(|b| b == k);
         if !used[i] && !build_tag {
-            errors.insert(0, format!("no tag for {k:?}"));
+            let e = match v {
+                Some(_) => format!("no tag for {k:?}"),
+                None => format!("tag {k:?} not used in any file"),
+            };
+            errors.insert(0, e);
             break;
         }
     }

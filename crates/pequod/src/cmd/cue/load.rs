@@ -19,6 +19,7 @@ pub(super) struct Inputs {
 /// are several, as the official CLI prints them in turn; else all inputs
 /// as one.
 pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let inputs = &super::pattern::expand(inputs);
     let package = |p: &PathBuf| {
         let text = p.to_str().unwrap_or_default();
         let (dir, _) = super::in_module::split_qualifier(p);

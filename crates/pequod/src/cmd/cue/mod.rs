@@ -15,6 +15,7 @@ mod in_module;
 mod label_eval;
 mod load;
 mod output;
+mod pattern;
 mod place;
 mod select;
 mod simplify;
