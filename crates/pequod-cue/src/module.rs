@@ -15,6 +15,7 @@ use crate::source::SourceFile;
 use crate::tags::Tags;
 
 mod deps;
+mod embed;
 mod prelude;
 
 /// The module file, relative to the module root.
@@ -41,6 +42,8 @@ pub struct Module {
     files: Vec<ModuleFile>,
     /// Dependencies replaced by local directories.
     deps: Vec<deps::Dep>,
+    /// The directory the files were read from, for `@embed`.
+    root: Option<PathBuf>,
 }
 
 /// The packages a compiled package imports, transitively.
@@ -113,6 +116,7 @@ impl Module {
             declared,
             files,
             deps: Vec::new(),
+            root: None,
         })
     }
 
@@ -144,7 +148,9 @@ impl Module {
     fn read(root: &Path) -> Result<Module, LoadError> {
         let mut files = Vec::new();
         read_dir(root, root, "", &mut files)?;
-        Module::new(files)
+        let mut module = Module::new(files)?;
+        module.root = Some(root.to_path_buf());
+        Ok(module)
     }
 
     /// The module of index `m` among this one (0) and its dependencies.
@@ -401,20 +407,33 @@ impl Loader<'_> {
     fn parse_all(&mut self, m: usize, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
         let mut errors = Vec::new();
+        let mut embed_errors = Vec::new();
+        let module = self.module.module_at(m);
         for &i in chosen {
             // A file two packages share (an ancestor directory's) is parsed
             // for each: cheaper than copying every tree to keep it.
-            let Some(mf) = self.module.module_at(m).files.get(i) else {
+            let Some(mf) = module.files.get(i) else {
                 continue;
             };
             // Every file's syntax errors are reported, not only the first's.
             match crate::parse_file(&mf.name, &mf.source) {
-                Ok(file) => files.push(file),
+                Ok(mut file) => {
+                    if let Some(root) = &module.root {
+                        let dir = root.join(parent_dir(&mf.path));
+                        if let Err(e) = embed::apply(&mut file, &dir, &mf.source) {
+                            embed_errors.push(e);
+                        }
+                    }
+                    files.push(file);
+                }
                 Err(e) => errors.extend(e.errors),
             }
         }
         if !errors.is_empty() {
             return Err(LoadError::Parse(crate::ParseErrors { errors }));
+        }
+        if !embed_errors.is_empty() {
+            return Err(LoadError::Package(embed_errors.join("\n")));
         }
         Ok(files)
     }
