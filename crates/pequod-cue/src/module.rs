@@ -457,7 +457,10 @@ impl Loader<'_> {
                 }
                 let found = self.module_dir(path);
                 if qualifier == Some("_") {
-                    return Err(self.underscore_error(f, spec, importer, &text, found.is_some()));
+                    let exists = found
+                        .as_ref()
+                        .is_some_and(|(m, d)| self.module.module_at(*m).has_dir(d));
+                    return Err(self.underscore_error(f, spec, importer, &text, exists));
                 }
                 let Some((m, dir)) = found else {
                     let msg = format!(

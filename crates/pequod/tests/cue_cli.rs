@@ -611,3 +611,65 @@ fn experiment_env_matches() {
         );
     }
 }
+
+/// `@embed` in files marked `@extern(embed)`: files and globs of JSON,
+/// YAML, text and bytes, declarations, and each error `cue` reports.
+#[test]
+fn embed_matches() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/embed"));
+    for args in [
+        &["export", "./ok"][..],
+        &["export", "--out", "cue", "./ok"],
+        &["eval", "./ok"],
+        &["export", "./errs"],
+        &["export", "./off"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}
+
+/// Dependencies replaced by local directories in
+/// `cue.mod/local-module.cue` (one package imported by two paths is one
+/// package), the errors for a replacement in `module.cue` or of another
+/// module, and imports and arguments qualified `:_`.
+#[test]
+fn local_replacements_match() {
+    for (fixture, args) in [
+        ("replace", &["export", "."][..]),
+        ("replace", &["export", "./under"]),
+        ("replace", &["export", "./badq"]),
+        ("replace", &["export", "./under:_"]),
+        ("replace", &["export", "example.com/dep:_"]),
+        ("replace-mismatch", &["export", "."]),
+        ("replace-in-module", &["export", "."]),
+    ] {
+        let dir = PathBuf::from(format!("{CLI_FIXTURES}/{fixture}"));
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{fixture}: {args:?}");
+    }
+}
+
+/// `./...` patterns, `@if` build tags when a directory's package is
+/// inferred, and the errors for unused tags.
+#[test]
+fn package_patterns_and_build_tags_match() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/patterns"));
+    for args in [
+        &["eval", "./..."][..],
+        &["eval", "-t", "something", "./..."],
+        &["export", "./..."],
+        &["eval", "./z/..."],
+        &["eval", "-t", "something", "."],
+        &["eval", "-t", "nosuch", "./x"],
+        &["eval", "-t", "nosuch=1", "-t", "other", "./x"],
+        &["eval", "-t", "other", "-t", "nosuch=1", "./x"],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+    for args in [&["eval"][..], &["eval", "-t", "something"]] {
+        let (ours, theirs) = side_by_side(&dir.join("x"), args);
+        assert_eq!(ours, theirs, "x: {args:?}");
+    }
+}

@@ -65,6 +65,9 @@ struct Line {
     label: String,
     value: String,
     align: bool,
+    /// How many labels the line has (`a: b: 1` has two): the official
+    /// formatter aligns runs of lines with as many.
+    labels: usize,
 }
 
 struct CueWriter<'e, 'a> {
@@ -318,7 +321,8 @@ impl CueWriter<'_, '_> {
                 lines.push(Line {
                     label: format!("{label} {}", inner.label),
                     value: inner.value,
-                    align: false,
+                    align: inner.align,
+                    labels: inner.labels + 1,
                 });
                 continue;
             }
@@ -332,6 +336,7 @@ impl CueWriter<'_, '_> {
                 label,
                 value,
                 align,
+                labels: 1,
             });
         }
         if self.mode == CueMode::Def {
@@ -342,6 +347,7 @@ impl CueWriter<'_, '_> {
                     label: format!("[{}]:", scalar(&pattern)),
                     value,
                     align,
+                    labels: 1,
                 });
             }
         }
@@ -434,7 +440,7 @@ impl CueWriter<'_, '_> {
         let mut i = 0;
         while i < lines.len() {
             let mut j = i;
-            while j < lines.len() && lines[j].align {
+            while j < lines.len() && lines[j].align && lines[j].labels == lines[i].labels {
                 j += 1;
             }
             if j == i {

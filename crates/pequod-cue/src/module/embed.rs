@@ -51,14 +51,11 @@ struct Embedder<'a> {
 }
 
 impl Embedder<'_> {
-    /// Rewrites the attributes in `decls`; the content of `@embed`
-    /// declarations goes first, where `cue` puts it.
-    fn decls(&mut self, decls: &mut Vec<Decl>, depth: usize) {
+    fn decls(&mut self, decls: &mut [Decl], depth: usize) {
         if depth > MAX_DEPTH {
             return;
         }
-        let mut first = Vec::new();
-        for (i, d) in decls.iter_mut().enumerate() {
+        for d in decls.iter_mut() {
             match d {
                 Decl::Field(f) => {
                     self.expr(&mut f.value, depth + 1);
@@ -85,19 +82,10 @@ impl Embedder<'_> {
                             attrs: Vec::new(),
                             span: a.span,
                         });
-                        first.push(i);
                     }
                 }
                 _ => {}
             }
-        }
-        if !first.is_empty() {
-            let (mut front, back): (Vec<_>, Vec<_>) = std::mem::take(decls)
-                .into_iter()
-                .enumerate()
-                .partition(|(i, _)| first.contains(i));
-            front.extend(back);
-            *decls = front.into_iter().map(|(_, d)| d).collect();
         }
     }
 

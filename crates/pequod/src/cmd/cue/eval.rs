@@ -29,7 +29,11 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
     }
     let mut text = String::new();
     let mut failure = None;
-    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+    let instances = instances(&args.inputs);
+    if let Some(e) = super::load_error(&instances, output)? {
+        return fail(&e);
+    }
+    for (i, inputs) in instances.iter().enumerate() {
         if i > 0 {
             text.push_str("// ---\n");
         }

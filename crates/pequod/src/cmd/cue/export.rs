@@ -18,7 +18,11 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
     };
     let mut text = String::new();
     let mut failure = None;
-    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+    let instances = instances(&args.inputs);
+    if let Some(e) = super::load_error(&instances, &args.output)? {
+        return fail(&e);
+    }
+    for (i, inputs) in instances.iter().enumerate() {
         if i > 0 {
             text.push_str(separator(target.out));
         }

@@ -111,6 +111,23 @@ fn load_package(
     }))
 }
 
+/// The first instance of several that fails to load: the official CLI
+/// loads every instance before it prints any.
+fn load_error(
+    instances: &[Vec<PathBuf>],
+    output: &CueOutputArgs,
+) -> anyhow::Result<Option<String>> {
+    if instances.len() < 2 {
+        return Ok(None);
+    }
+    for inputs in instances {
+        if let Err(e) = load_package(inputs, output)? {
+            return Ok(Some(e));
+        }
+    }
+    Ok(None)
+}
+
 /// Writes `text` to standard output: the command succeeded.
 fn print(text: &str) -> anyhow::Result<ExitCode> {
     std::io::stdout().lock().write_all(text.as_bytes())?;
