@@ -455,7 +455,18 @@ impl<'a> Instance<'a> {
             self.to_json(n, false)?;
         }
         let v = self.ev.value_of(n.0);
-        Ok(to_cue(&mut self.ev, v, Some(n.0), mode, shown, labels))
+        // `cue export --out cue` keeps the doc comments of fields.
+        let docs = (mode == CueMode::Export)
+            .then(|| crate::docs::Docs::new(self.compiled.files(), self.compiled.sources()));
+        Ok(to_cue(
+            &mut self.ev,
+            v,
+            Some(n.0),
+            mode,
+            shown,
+            labels,
+            docs,
+        ))
     }
 
     /// Every error that keeps a node from being exported, sorted by path,
