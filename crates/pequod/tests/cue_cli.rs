@@ -650,8 +650,9 @@ fn local_replacements_match() {
     }
 }
 
-/// `./...` patterns, `@if` build tags when a directory's package is
-/// inferred, and the errors for unused tags.
+/// `./...` patterns (and the errors for those `cue` does not expand), `@if`
+/// build tags when a directory's package is inferred, and the errors for
+/// unused tags.
 #[test]
 fn package_patterns_and_build_tags_match() {
     let dir = PathBuf::from(format!("{CLI_FIXTURES}/patterns"));
@@ -664,6 +665,12 @@ fn package_patterns_and_build_tags_match() {
         &["eval", "-t", "nosuch", "./x"],
         &["eval", "-t", "nosuch=1", "-t", "other", "./x"],
         &["eval", "-t", "other", "-t", "nosuch=1", "./x"],
+        &["eval", "all"],
+        &["eval", "..."],
+        &["eval", ".../x"],
+        &["eval", "mod.com/.../x"],
+        &["eval", "mod.com/...:x"],
+        &["eval", "example.com/..."],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

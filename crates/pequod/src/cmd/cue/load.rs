@@ -39,6 +39,12 @@ pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 /// `inject` tags, and parses the data files among `inputs` (known by their
 /// extension or a `json:`-style qualifier).
 pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
+    if let Some(e) = pattern_error(inputs)? {
+        return Ok(Inputs {
+            package: Err(e),
+            data: Vec::new(),
+        });
+    }
     if let Some(e) = underscore_qualifier(inputs) {
         return Ok(Inputs {
             package: Err(e),
@@ -344,6 +350,36 @@ fn all_excluded(dir: &Path) -> anyhow::Result<Option<String>> {
         message.push_str(&format!("\n    {name}: {attribute} did not match"));
     }
     Ok(any.then_some(message))
+}
+
+/// The official CLI's error for a package pattern it does not expand,
+/// told from the path of the working directory's module.
+fn pattern_error(inputs: &[PathBuf]) -> anyhow::Result<Option<String>> {
+    let suspect = |p: &PathBuf| {
+        p.to_str()
+            .is_some_and(|t| t.contains("...") || matches!(t, "all" | "cmd" | "std"))
+    };
+    if !inputs.iter().any(suspect) {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let module = pequod_cue::Module::find_root(&cwd).and_then(|root| {
+        let file = root.join("cue.mod/module.cue");
+        let source = std::fs::read_to_string(&file).ok()?;
+        let name = file.display().to_string();
+        let files = vec![pequod_cue::ModuleFile {
+            path: "cue.mod/module.cue".to_owned(),
+            name,
+            source,
+        }];
+        pequod_cue::Module::new(files)
+            .ok()?
+            .path()
+            .map(str::to_owned)
+    });
+    Ok(inputs
+        .iter()
+        .find_map(|p| super::pattern::error(p, module.as_deref())))
 }
 
 /// The official CLI's error for an argument qualified `:_`, which names no

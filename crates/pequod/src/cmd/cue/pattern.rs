@@ -16,6 +16,13 @@ pub(super) fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
         };
         let mut found = Vec::new();
         walk(Path::new(prefix), &mut found);
+        // In the order of their import paths (`x-a` before `x/y`).
+        found.sort_by_cached_key(|d| {
+            d.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        });
         if found.is_empty() {
             out.push(input.clone());
         }
@@ -31,9 +38,41 @@ pub(super) fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
+/// The official CLI's error for a pattern it does not expand: `...` in
+/// an import path outside the main module (`module`, its path), and the
+/// patterns inherited from Go (`all`, `cmd`, `std`), which match nothing;
+/// so does `...` in an import path of the main module, for now.
+pub(super) fn error(arg: &Path, module: Option<&str>) -> Option<String> {
+    if arg.exists() {
+        return None;
+    }
+    let text = arg.to_str()?;
+    let path = match text.rsplit_once(':') {
+        Some((p, q)) if !q.contains('/') => p,
+        _ => text,
+    };
+    let none = || format!("cue: {path:?} matched no packages");
+    if matches!(path, "all" | "cmd" | "std") {
+        return Some(none());
+    }
+    if !path.split('/').any(|p| p.contains("...")) || local(path) {
+        return None;
+    }
+    let within = module.is_some_and(|m| {
+        let m = m.split_once('@').map_or(m, |(p, _)| p);
+        path.strip_prefix(m)
+            .is_some_and(|rest| rest.starts_with('/'))
+    });
+    Some(if within {
+        none()
+    } else {
+        format!("pattern not allowed in external package path {path:?}")
+    })
+}
+
 /// Whether a pattern's prefix is a file system path, not an import path.
 fn local(prefix: &str) -> bool {
-    prefix == "." || prefix == ".." || prefix.starts_with(['.', '/'])
+    prefix == "." || prefix == ".." || ["./", "../", "/"].iter().any(|p| prefix.starts_with(p))
 }
 
 /// `dir` if it holds a CUE file, then its subdirectories in name order,
