@@ -255,6 +255,8 @@ impl Module {
             imports: Imports::default(),
             keys: HashMap::new(),
             stack: vec![(0, key.0.clone(), key.1.clone())],
+            root: self.import_path(&key.0),
+            chain: Vec::new(),
         };
         let files = loader.parse_all(0, chosen)?;
         let importer = self.import_path(&key.0);
@@ -387,6 +389,12 @@ struct Loader<'m> {
     keys: HashMap<PackageKey, usize>,
     /// The packages being loaded, for import cycles.
     stack: Vec<PackageKey>,
+    /// The import path of the main package, which names the chain of
+    /// imports an error in an imported package is reported along.
+    root: String,
+    /// The imports (as written, with their positions) leading to the
+    /// package whose imports are being resolved.
+    chain: Vec<(String, String)>,
 }
 
 /// A package: the index of its module (0 for the main module, then its
@@ -439,6 +447,7 @@ impl Loader<'_> {
     }
 
     fn resolve_imports(&mut self, files: &[ast::File], importer: &str) -> Result<(), LoadError> {
+        self.check_names(files, importer)?;
         for f in files {
             for spec in f.imports.iter().flat_map(|d| &d.specs) {
                 let text = spec.path.text();
@@ -456,34 +465,19 @@ impl Loader<'_> {
                     return Err(self.import_error(f, spec, msg));
                 }
                 let found = self.module_dir(path);
-                if qualifier == Some("_") {
-                    let exists = found
-                        .as_ref()
-                        .is_some_and(|(m, d)| self.module.module_at(*m).has_dir(d));
-                    return Err(self.underscore_error(f, spec, importer, &text, exists));
-                }
-                let Some((m, dir)) = found else {
-                    let msg = format!(
-                        "{importer}: import failed: cannot find package {path:?}: \
-                         cannot find module providing package {path}"
-                    );
-                    return Err(self.import_error(f, spec, msg));
-                };
+                let missing = format!(
+                    "cannot find package {path:?}: cannot find module providing package {text}"
+                );
                 let name = qualifier
                     .map(str::to_string)
                     .unwrap_or_else(|| last_element(path).to_string());
-                if qualifier.is_none() && !is_package_name(&name) {
-                    let msg = format!(
-                        "{importer}: import failed: cannot determine package name for \
-                         {path:?}; set it explicitly with ':'"
-                    );
-                    return Err(self.import_error(f, spec, msg));
-                }
+                let Some((m, dir)) = found else {
+                    return Err(self.failed(f, spec, importer, &missing));
+                };
                 let key = (m, dir.clone(), name.clone());
                 let module = self.module.module_at(m);
                 if self.stack.contains(&key) {
-                    let msg = format!("import cycle not allowed: {path:?}");
-                    return Err(self.import_error(f, spec, msg));
+                    return Err(self.cycle_error(f, spec, self.stack.first() == Some(&key)));
                 }
                 if let Some(&i) = self.keys.get(&key) {
                     self.imports.by_path.insert(text, i);
@@ -491,18 +485,18 @@ impl Loader<'_> {
                 }
                 let chosen = module.package_files(&dir, &name, true);
                 if chosen.is_empty() {
-                    let msg = if module.has_dir(&dir) {
+                    let why = if module.has_dir(&dir) {
                         format!(
-                            "{importer}: import failed: cannot find package {path:?}: \
+                            "cannot find package {path:?}: \
                              no files in package directory with package name {name:?}"
                         )
                     } else {
                         format!(
-                            "{importer}: import failed: cannot find package {path:?}: \
-                             cannot find module providing package {path}"
+                            "cannot find package {path:?}: \
+                             cannot find module providing package {text}"
                         )
                     };
-                    return Err(self.import_error(f, spec, msg));
+                    return Err(self.failed(f, spec, importer, &why));
                 }
                 let pkg_files = match self.parse_all(m, &chosen) {
                     Ok(files) => files,
@@ -510,8 +504,11 @@ impl Loader<'_> {
                     Err(e) => return Err(e),
                 };
                 self.stack.push(key.clone());
+                let at = self.position(f, spec);
+                self.chain.push((text.clone(), at));
                 let nested = module.import_path(&dir);
                 self.resolve_imports(&pkg_files, &nested)?;
+                self.chain.pop();
                 self.stack.pop();
                 let offset = self.imports.packages.iter().map(|p| p.files.len()).sum();
                 let sources = chosen
@@ -601,33 +598,129 @@ impl Loader<'_> {
         LoadError::Package(out.join("\n"))
     }
 
-    /// The official loader's two errors for an import qualified `:_`,
-    /// which names no package: the second says why the package is not
-    /// found (`found`: its directory is in the module).
-    fn underscore_error(
+    /// Fails for the first import that names no package (`:_`, or a last
+    /// element that is no identifier, without a qualifier): `cue` checks
+    /// every import so before it resolves any.
+    /// Every `:_` qualifier is checked before any package name.
+    fn check_names(&self, files: &[ast::File], importer: &str) -> Result<(), LoadError> {
+        for underscores in [true, false] {
+            self.check_names_pass(files, importer, underscores)?;
+        }
+        Ok(())
+    }
+
+    fn check_names_pass(
+        &self,
+        files: &[ast::File],
+        importer: &str,
+        underscores: bool,
+    ) -> Result<(), LoadError> {
+        for f in files {
+            for spec in f.imports.iter().flat_map(|d| &d.specs) {
+                let text = spec.path.text();
+                let (path, qualifier) = split_qualifier(&text);
+                if !path.split('/').next().unwrap_or("").contains('.') {
+                    continue;
+                }
+                let exists = self
+                    .module_dir(path)
+                    .is_some_and(|(m, d)| self.module.module_at(m).has_dir(&d));
+                let missing = format!(
+                    "cannot find package {path:?}: cannot find module providing package {text}"
+                );
+                if underscores && qualifier == Some("_") {
+                    let invalid = format!("_ is not a valid import path qualifier in {text:?}");
+                    let why = if exists {
+                        format!("cannot find package {path:?}: {invalid}")
+                    } else {
+                        missing
+                    };
+                    return Err(self.failed_all(f, spec, importer, &[invalid, why]));
+                }
+                if !underscores && qualifier.is_none() && !is_package_name(last_element(path)) {
+                    let why = format!(
+                        "cannot determine package name for {path:?}; set it explicitly with ':'"
+                    );
+                    // `cue` also says so when no directory holds the path.
+                    let whys = if exists {
+                        vec![why]
+                    } else {
+                        vec![why, missing]
+                    };
+                    return Err(self.failed_all(f, spec, importer, &whys));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Loader::failed`] for each of several reasons, one error each.
+    fn failed_all(
         &self,
         f: &ast::File,
         spec: &ast::ImportSpec,
         importer: &str,
-        text: &str,
-        found: bool,
+        whys: &[String],
     ) -> LoadError {
-        let (path, _) = split_qualifier(text);
-        let invalid = format!("_ is not a valid import path qualifier in {text:?}");
-        let why = if found {
-            invalid.clone()
-        } else {
-            format!("cannot find module providing package {text}")
-        };
-        let errors = [
-            format!("{importer}: import failed: {invalid}"),
-            format!("{importer}: import failed: cannot find package {path:?}: {why}"),
-        ];
-        let rendered: Vec<String> = errors
-            .into_iter()
-            .map(|m| self.import_error(f, spec, m).to_string())
+        if let [why] = whys {
+            return self.failed(f, spec, importer, why);
+        }
+        let rendered: Vec<String> = whys
+            .iter()
+            .map(|why| self.failed(f, spec, importer, why).to_string())
             .collect();
         LoadError::Package(rendered.join("\n"))
+    }
+
+    /// An import of `importer` that failed for `why`: in an imported
+    /// package, named along the chain of imports that led to it and
+    /// located at each of them, as `cue` reports it.
+    fn failed(
+        &self,
+        f: &ast::File,
+        spec: &ast::ImportSpec,
+        importer: &str,
+        why: &str,
+    ) -> LoadError {
+        if self.chain.is_empty() {
+            return self.import_error(f, spec, format!("{importer}: import failed: {why}"));
+        }
+        let mut name = self.root.clone();
+        let mut at = String::new();
+        for (text, pos) in &self.chain {
+            name.push('.');
+            name.push_str(text);
+            at.push_str(&format!("\n    {pos}"));
+        }
+        let failed = "import failed: ".repeat(self.chain.len() + 1);
+        let pos = self.position(f, spec);
+        LoadError::Package(format!("{name}: {failed}{why}:{at}\n    {pos}"))
+    }
+
+    /// An import cycle, as `cue` reports it: once per import along the
+    /// chain (one more when it leads back to the main package, which `cue`
+    /// loads again as a dependency), at each import once.
+    fn cycle_error(&self, f: &ast::File, spec: &ast::ImportSpec, to_main: bool) -> LoadError {
+        let failed = "import failed: ".repeat(self.chain.len() + 1 + usize::from(to_main));
+        let mut at: Vec<String> = Vec::new();
+        let here = self.position(f, spec);
+        for pos in self.chain.iter().map(|(_, p)| p).chain([&here]) {
+            if !at.contains(pos) {
+                at.push(pos.clone());
+            }
+        }
+        LoadError::Package(format!(
+            "{failed}package import cycle not allowed:\n    {}",
+            at.join("\n    ")
+        ))
+    }
+
+    /// Where an import spec is, as `file:line:column`.
+    fn position(&self, f: &ast::File, spec: &ast::ImportSpec) -> String {
+        match self.import_error(f, spec, String::new()) {
+            LoadError::Import(e) => format!("{}:{}:{}", e.file, e.line, e.column),
+            _ => f.name.clone(),
+        }
     }
 
     fn import_error(&self, f: &ast::File, spec: &ast::ImportSpec, message: String) -> LoadError {

@@ -680,3 +680,15 @@ fn package_patterns_and_build_tags_match() {
         assert_eq!(ours, theirs, "x: {args:?}");
     }
 }
+
+/// Import errors in imported packages, named along the chain of imports
+/// and located at each; import cycles; an import naming no package
+/// (`:_`, an invalid last element) reported before any other.
+#[test]
+fn import_chains_match() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/importchain"));
+    for package in ["./p1", "./c1", "./c2", "./n1", "./n2"] {
+        let (ours, theirs) = side_by_side(&dir, &["export", package]);
+        assert_eq!(ours, theirs, "{package}");
+    }
+}

@@ -83,7 +83,8 @@ pub(super) fn local(root: &Path) -> Result<Vec<Dep>, LoadError> {
         else {
             continue;
         };
-        let dir = root.join(&with);
+        // `./dep` under the root `.` is `./dep`, not `././dep`.
+        let dir: std::path::PathBuf = root.join(&with).components().collect();
         let module = Module::from_dir(&dir)?;
         let want = with_major(&path);
         let got = module
