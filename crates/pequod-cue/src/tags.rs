@@ -57,8 +57,9 @@ impl Tags {
     }
 
     /// The same tags, knowing the build tags of the files the loader
-    /// examined beside the package's.
-    pub(crate) fn with_seen(mut self, names: Vec<String>) -> Self {
+    /// examined beside the package's (or of the other packages loaded
+    /// with it): `cue` counts a flag that names one as used.
+    pub fn with_seen(mut self, names: Vec<String>) -> Self {
         self.seen.extend(names);
         self
     }
@@ -119,6 +120,18 @@ pub(crate) fn excluded(attrs: &[ast::Attribute], tags: &Tags) -> bool {
         };
         p.or() == Some(false)
     })
+}
+
+/// The build tags the `@if` attributes of a source's file name, for
+/// [`Tags::with_seen`].
+pub fn build_tags(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    if source.contains("@if(")
+        && let Ok(file) = crate::parse_file("", source)
+    {
+        if_names(&file.attrs, &mut names);
+    }
+    names
 }
 
 /// The build tags `@if` attributes name, for [`Tags::with_seen`].

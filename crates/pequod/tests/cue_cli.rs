@@ -671,6 +671,8 @@ fn package_patterns_and_build_tags_match() {
         &["eval", "mod.com/.../x"],
         &["eval", "mod.com/...:x"],
         &["eval", "example.com/..."],
+        &["vet", "./..."],
+        &["vet", "-c", "./..."],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
@@ -683,12 +685,23 @@ fn package_patterns_and_build_tags_match() {
 
 /// Import errors in imported packages, named along the chain of imports
 /// and located at each; import cycles; an import naming no package
-/// (`:_`, an invalid last element) reported before any other.
+/// (`:_`, an invalid last element) reported before any other; the errors
+/// of several packages.
 #[test]
 fn import_chains_match() {
     let dir = PathBuf::from(format!("{CLI_FIXTURES}/importchain"));
     for package in ["./p1", "./c1", "./c2", "./n1", "./n2"] {
         let (ours, theirs) = side_by_side(&dir, &["export", package]);
         assert_eq!(ours, theirs, "{package}");
+    }
+    // Several packages: the first error, or every one of a pattern's.
+    for args in [
+        &["export", "./p1", "./c1"][..],
+        &["vet", "./p1", "./c1"],
+        &["eval", "./..."],
+        &["vet", "./..."],
+    ] {
+        let (ours, theirs) = side_by_side(&dir, args);
+        assert_eq!(ours, theirs, "{args:?}");
     }
 }

@@ -36,9 +36,9 @@ pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 
 /// Loads the CUE inputs (files, directories, `dir:name`, import paths,
 /// `-` for standard input; `.` when there are none) as one package with
-/// `inject` tags, and parses the data files among `inputs` (known by their
+/// `tags`, and parses the data files among `inputs` (known by their
 /// extension or a `json:`-style qualifier).
-pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
+pub(super) fn load(inputs: &[PathBuf], tags: &Tags) -> anyhow::Result<Inputs> {
     if let Some(e) = pattern_error(inputs)? {
         return Ok(Inputs {
             package: Err(e),
@@ -113,13 +113,12 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     if inputs.is_empty() {
         inputs.push(PathBuf::from("."));
     }
-    let tags = Tags::parse(inject);
     let cwd = std::env::current_dir().context("reading the working directory")?;
     // Standard input (`-`) is no file of the module.
     let in_module = if inputs.iter().any(|i| i == Path::new("-")) {
         None
     } else {
-        super::in_module::load_module(&inputs, &tags, &cwd)?
+        super::in_module::load_module(&inputs, tags, &cwd)?
     };
     let loaded = match in_module {
         Some(loaded) => loaded,
@@ -159,7 +158,7 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
                 .iter()
                 .map(|(n, s)| (n.as_str(), s.as_str()))
                 .collect();
-            Compiled::from_sources_with_tags(&refs, &tags)
+            Compiled::from_sources_with_tags(&refs, tags)
         }
     };
     if let (Ok(c), [dir]) = (&loaded, inputs.as_slice())

@@ -70,6 +70,13 @@ pub(super) fn error(arg: &Path, module: Option<&str>) -> Option<String> {
     })
 }
 
+/// Whether `arg` is a local pattern that [`expand`] expands.
+pub(super) fn is_pattern(arg: &Path) -> bool {
+    arg.to_str()
+        .and_then(|t| t.strip_suffix("/..."))
+        .is_some_and(local)
+}
+
 /// Whether a pattern's prefix is a file system path, not an import path.
 fn local(prefix: &str) -> bool {
     prefix == "." || prefix == ".." || ["./", "../", "/"].iter().any(|p| prefix.starts_with(p))
