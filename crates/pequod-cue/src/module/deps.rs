@@ -16,6 +16,8 @@ const LOCAL_FILE: &str = "cue.mod/local-module.cue";
 pub(crate) struct Dep {
     /// The module path without a major version (`example.com/dep`).
     pub(crate) path: String,
+    /// The major version replaced (`v0`).
+    pub(crate) major: String,
     /// The replacement directory's module.
     pub(crate) module: Module,
 }
@@ -97,8 +99,10 @@ pub(super) fn local(root: &Path) -> Result<Vec<Dep>, LoadError> {
                 "replacement directory {with} has module path {got:?}, want {want:?}"
             )));
         }
+        let major = want.rsplit_once('@').map_or("v0", |(_, v)| v).to_string();
         out.push(Dep {
             path: super::strip_major(&path).to_string(),
+            major,
             module,
         });
     }

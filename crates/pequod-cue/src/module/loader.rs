@@ -199,8 +199,14 @@ impl Loader<'_> {
     /// import path: within the main module, a dependency replaced by a
     /// directory, or a package kept in `cue.mod`.
     fn module_dir(&self, path: &str) -> Option<(usize, String)> {
+        // A replacement is for one major version (`@v0`); an import without
+        // one takes the default.
+        let major = path.split_once('@').map(|(_, v)| v);
         let path = strip_major(path);
         let in_dep = self.module.deps.iter().enumerate().find_map(|(i, dep)| {
+            if major.is_some_and(|v| v != dep.major) {
+                return None;
+            }
             let dir = match path.strip_prefix(dep.path.as_str())? {
                 "" => "",
                 rest => rest.strip_prefix('/')?,
