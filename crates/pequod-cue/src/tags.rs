@@ -64,6 +64,12 @@ impl Tags {
         self
     }
 
+    /// Whether the `@if` attributes of `file` leave it out of its package
+    /// under these tags.
+    pub fn excludes(&self, file: &ast::File) -> bool {
+        excluded(&file.attrs, self)
+    }
+
     /// Whether no tags are set.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -673,6 +673,7 @@ fn package_patterns_and_build_tags_match() {
         &["eval", "example.com/..."],
         &["vet", "./..."],
         &["vet", "-c", "./..."],
+        &["eval", "-t", "foo", "./..."],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

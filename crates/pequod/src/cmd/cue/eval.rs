@@ -29,7 +29,7 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
     }
     let mut text = String::new();
     let mut failure = None;
-    let instances = instances(&args.inputs);
+    let instances = instances(&args.inputs, &output.inject);
     let tags = super::tags_for(&output.inject, &instances)?;
     if let Some(e) = super::load_error(&args.inputs, &instances, &tags)? {
         return fail(&e);

@@ -18,7 +18,7 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
     };
     let mut text = String::new();
     let mut failure = None;
-    let instances = instances(&args.inputs);
+    let instances = instances(&args.inputs, &args.output.inject);
     let tags = super::tags_for(&args.output.inject, &instances)?;
     if let Some(e) = super::load_error(&args.inputs, &instances, &tags)? {
         return fail(&e);

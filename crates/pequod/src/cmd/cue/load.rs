@@ -18,8 +18,8 @@ pub(super) struct Inputs {
 /// when every input names a package (`./a ./b`, `mod.com/x:y`) and there
 /// are several, as the official CLI prints them in turn; else all inputs
 /// as one.
-pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
-    let inputs = &super::pattern::expand(inputs);
+pub(super) fn instances(inputs: &[PathBuf], inject: &[String]) -> Vec<Vec<PathBuf>> {
+    let inputs = &super::pattern::expand(inputs, &Tags::parse(inject));
     let package = |p: &PathBuf| {
         let text = p.to_str().unwrap_or_default();
         let (dir, _) = super::in_module::split_qualifier(p);

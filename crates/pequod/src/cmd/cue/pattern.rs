@@ -3,10 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use pequod_cue::Tags;
+
 /// The inputs with each local pattern (`./...`, `./dir/...`) replaced by
-/// the directories below its prefix that hold CUE files, in import path
-/// order; a pattern matching none is kept as it is.
-pub(super) fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+/// the directories below its prefix that hold a package's files (which
+/// `tags` keep), in import path order; a pattern matching none is kept as
+/// it is.
+pub(super) fn expand(inputs: &[PathBuf], tags: &Tags) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for input in inputs {
         let text = input.to_str().unwrap_or_default();
@@ -15,7 +18,7 @@ pub(super) fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
             continue;
         };
         let mut found = Vec::new();
-        walk(Path::new(prefix), &mut found);
+        walk(Path::new(prefix), tags, &mut found);
         // In the order of their import paths (`x-a` before `x/y`).
         found.sort_by_cached_key(|d| {
             d.components()
@@ -85,7 +88,7 @@ fn local(prefix: &str) -> bool {
 /// `dir` if it holds a CUE file, then its subdirectories in name order,
 /// skipping `cue.mod`, nested modules and names starting with `.` or `_`,
 /// which no package pattern matches.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, tags: &Tags, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -101,16 +104,32 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     names.sort();
     if names
         .iter()
-        .any(|(name, is_dir)| !is_dir && name.ends_with(".cue"))
+        .any(|(name, is_dir)| !is_dir && package_file(&dir.join(name), tags))
     {
         out.push(dir.to_path_buf());
     }
     for (name, is_dir) in names {
         let sub = dir.join(&name);
         if is_dir && name != "cue.mod" && !sub.join("cue.mod").is_dir() {
-            walk(&sub, out);
+            walk(&sub, tags, out);
         }
     }
+}
+
+/// Whether `path` is a CUE file of a package a pattern matches: one with
+/// a package clause that `tags` keep, no tool or test file.
+fn package_file(path: &Path, tags: &Tags) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if !name.ends_with(".cue") || name.ends_with("_tool.cue") || name.ends_with("_test.cue") {
+        return false;
+    }
+    let Ok(source) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let (file, _) = pequod_cue::parse_file_partial(name, &source);
+    !tags.excludes(&file) && file.package.is_some_and(|p| p.name.name != "_")
 }
 
 #[cfg(test)]
@@ -129,19 +148,27 @@ mod tests {
             "_h/h.cue",
             "n/cue.mod/module.cue",
             "e/z.json",
+            "t/t_tool.cue",
+            "u/u.cue",
         ] {
             let path = root.join(p);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, "").unwrap();
+            // A file without a package clause belongs to no package.
+            let source = if p.starts_with('u') {
+                "u: 1"
+            } else {
+                "package p"
+            };
+            std::fs::write(path, source).unwrap();
         }
         let pattern = root.join("...");
-        let got = expand(&[pattern]);
+        let got = expand(&[pattern], &Tags::new());
         let want: Vec<PathBuf> = ["", "x", "x/y"].iter().map(|d| root.join(d)).collect();
         let got: Vec<PathBuf> = got.iter().map(|p| p.components().collect()).collect();
         let want: Vec<PathBuf> = want.iter().map(|p| p.components().collect()).collect();
         assert_eq!(got, want);
         assert_eq!(
-            expand(&[PathBuf::from("mod.com/...")]),
+            expand(&[PathBuf::from("mod.com/...")], &Tags::new()),
             [PathBuf::from("mod.com/...")]
         );
         std::fs::remove_dir_all(&root).unwrap();

@@ -13,7 +13,7 @@ const INCOMPLETE_HINT: &str = "some instances are incomplete; use the -c flag to
 
 /// Vets each package the inputs name (`./...` names several), in turn.
 pub(super) fn run(args: &CueVetArgs) -> anyhow::Result<ExitCode> {
-    let instances = instances(&args.inputs);
+    let instances = instances(&args.inputs, &args.inject);
     let tags = super::tags_for(&args.inject, &instances)?;
     if let Some(e) = super::load_error(&args.inputs, &instances, &tags)? {
         return fail(&e);
