@@ -89,7 +89,14 @@ impl Compiled {
         sources: &[(&str, &str)],
         tags: &crate::Tags,
     ) -> Result<Self, crate::LoadError> {
-        Ok(Compiled::from_sources(sources)?.with_tags(tags)?)
+        let compiled = Compiled::from_sources(sources)?;
+        // `@embed` reads files of a module; these sources are of none.
+        if compiled.files.iter().any(crate::module::embed::enabled) {
+            return Err(crate::LoadError::Package(
+                crate::module::embed::NOT_IN_MODULE.to_string(),
+            ));
+        }
+        Ok(compiled.with_tags(tags)?)
     }
 
     /// The package with `@tag` fields set from `tags` and the files whose

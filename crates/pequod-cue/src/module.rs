@@ -14,7 +14,7 @@ use crate::error::LoadError;
 use crate::tags::Tags;
 
 mod deps;
-mod embed;
+pub(crate) mod embed;
 mod loader;
 mod prelude;
 
@@ -222,7 +222,7 @@ impl Module {
                 display_dir(&dir)
             )));
         }
-        self.compile_chosen(&chosen, (dir, name), tags)
+        self.compile_chosen(&chosen, (dir, name), tags, true)
     }
 
     /// Loads the given files (paths relative to the module root) as one
@@ -241,7 +241,7 @@ impl Module {
             .first()
             .map(|p| parent_dir(p.trim_start_matches("./")).to_string())
             .unwrap_or_default();
-        self.compile_chosen(&chosen, (dir, String::new()), tags)
+        self.compile_chosen(&chosen, (dir, String::new()), tags, false)
     }
 
     fn compile_chosen(
@@ -249,10 +249,11 @@ impl Module {
         chosen: &[usize],
         key: (String, String),
         tags: &Tags,
+        embeds: bool,
     ) -> Result<Compiled, LoadError> {
         let importer = self.import_path(&key.0);
         let mut loader = loader::Loader::new(self, &key, &importer);
-        let files = loader.parse_all(0, chosen)?;
+        let files = loader.parse_all(0, chosen, embeds)?;
         loader.resolve_imports(&files, &importer)?;
         let sources = chosen
             .iter()

@@ -623,10 +623,15 @@ fn embed_matches() {
         &["eval", "./ok"],
         &["export", "./errs"],
         &["export", "./off"],
+        // Files named on the command line are a package of no module.
+        &["export", "ok/x.cue"],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");
     }
+    let outside = PathBuf::from(format!("{CLI_FIXTURES}/embed-nomodule"));
+    let (ours, theirs) = side_by_side(&outside, &["export", "x.cue"]);
+    assert_eq!(ours, theirs, "outside a module");
 }
 
 /// Dependencies replaced by local directories in

@@ -8,15 +8,22 @@ use std::path::Path;
 use crate::ast::{self, Decl, Expr};
 use crate::source::{SourceFile, Span};
 
+/// What `cue` says of a file marked `@extern(embed)` in a package of no
+/// module (files named on the command line, or outside any module).
+pub(crate) const NOT_IN_MODULE: &str = "cannot embed files when not in a module";
+
+/// Whether `file` is marked `@extern(embed)`.
+pub(crate) fn enabled(file: &ast::File) -> bool {
+    file.attrs
+        .iter()
+        .any(|a| a.name == "extern" && a.body.trim() == "embed")
+}
+
 /// Rewrites the `@embed` attributes of `file`, whose directory on disk is
 /// `dir` and whose text is `source` (for error positions); every error is
 /// returned, each with its position.
 pub(super) fn apply(file: &mut ast::File, dir: &Path, source: &str) -> Result<(), String> {
-    let enabled = file
-        .attrs
-        .iter()
-        .any(|a| a.name == "extern" && a.body.trim() == "embed");
-    if !enabled {
+    if !enabled(file) {
         return Ok(());
     }
     let mut errors = Vec::new();

@@ -68,11 +68,13 @@ impl<'m> Loader<'m> {
 
 impl Loader<'_> {
     /// Parses the files `chosen` of module `m` and applies their `@embed`
-    /// attributes.
+    /// attributes; without `embeds` (files named on the command line, a
+    /// package of no module) a file marked `@extern(embed)` is an error.
     pub(super) fn parse_all(
         &mut self,
         m: usize,
         chosen: &[usize],
+        embeds: bool,
     ) -> Result<Vec<ast::File>, LoadError> {
         let mut files = Vec::with_capacity(chosen.len());
         let mut errors = Vec::new();
@@ -87,6 +89,9 @@ impl Loader<'_> {
             // Every file's syntax errors are reported, not only the first's.
             match crate::parse_file(&mf.name, &mf.source) {
                 Ok(mut file) => {
+                    if !embeds && super::embed::enabled(&file) {
+                        return Err(LoadError::Package(super::embed::NOT_IN_MODULE.to_string()));
+                    }
                     if let Some(root) = &module.root {
                         let dir = root.join(parent_dir(&mf.path));
                         if let Err(e) = super::embed::apply(&mut file, &dir, &mf.source) {
@@ -165,7 +170,7 @@ impl Loader<'_> {
                     };
                     return Err(self.failed(f, spec, importer, &why));
                 }
-                let pkg_files = match self.parse_all(m, &chosen) {
+                let pkg_files = match self.parse_all(m, &chosen, true) {
                     Ok(files) => files,
                     Err(LoadError::Parse(e)) => return Err(self.syntax_error(f, spec, &e)),
                     Err(e) => return Err(e),
