@@ -679,6 +679,8 @@ fn package_patterns_and_build_tags_match() {
         &["vet", "./..."],
         &["vet", "-c", "./..."],
         &["eval", "-t", "foo", "./..."],
+        &["eval", "./np/..."],
+        &["vet", "./onlyif/..."],
     ] {
         let (ours, theirs) = side_by_side(&dir, args);
         assert_eq!(ours, theirs, "{args:?}");

@@ -39,7 +39,7 @@ pub(super) fn instances(inputs: &[PathBuf], inject: &[String]) -> Vec<Vec<PathBu
 /// `tags`, and parses the data files among `inputs` (known by their
 /// extension or a `json:`-style qualifier).
 pub(super) fn load(inputs: &[PathBuf], tags: &Tags) -> anyhow::Result<Inputs> {
-    if let Some(e) = pattern_error(inputs)? {
+    if let Some(e) = pattern_error(inputs, tags)? {
         return Ok(Inputs {
             package: Err(e),
             data: Vec::new(),
@@ -353,7 +353,7 @@ fn all_excluded(dir: &Path) -> anyhow::Result<Option<String>> {
 
 /// The official CLI's error for a package pattern it does not expand,
 /// told from the path of the working directory's module.
-fn pattern_error(inputs: &[PathBuf]) -> anyhow::Result<Option<String>> {
+fn pattern_error(inputs: &[PathBuf], tags: &Tags) -> anyhow::Result<Option<String>> {
     let suspect = |p: &PathBuf| {
         p.to_str()
             .is_some_and(|t| t.contains("...") || matches!(t, "all" | "cmd" | "std"))
@@ -378,7 +378,7 @@ fn pattern_error(inputs: &[PathBuf]) -> anyhow::Result<Option<String>> {
     });
     Ok(inputs
         .iter()
-        .find_map(|p| super::pattern::error(p, module.as_deref())))
+        .find_map(|p| super::pattern::error(p, module.as_deref(), tags)))
 }
 
 /// The official CLI's error for an argument qualified `:_`, which names no

@@ -44,8 +44,9 @@ pub(super) fn expand(inputs: &[PathBuf], tags: &Tags) -> Vec<PathBuf> {
 /// The official CLI's error for a pattern it does not expand: `...` in
 /// an import path outside the main module (`module`, its path), and the
 /// patterns inherited from Go (`all`, `cmd`, `std`), which match nothing;
-/// so does `...` in an import path of the main module, for now.
-pub(super) fn error(arg: &Path, module: Option<&str>) -> Option<String> {
+/// so do `...` in an import path of the main module, for now, and a local
+/// pattern no directory matches (under `tags`).
+pub(super) fn error(arg: &Path, module: Option<&str>, tags: &Tags) -> Option<String> {
     if arg.exists() {
         return None;
     }
@@ -57,6 +58,11 @@ pub(super) fn error(arg: &Path, module: Option<&str>) -> Option<String> {
     let none = || format!("cue: {path:?} matched no packages");
     if matches!(path, "all" | "cmd" | "std") {
         return Some(none());
+    }
+    if let Some(prefix) = path.strip_suffix("/...").filter(|p| local(p)) {
+        let mut found = Vec::new();
+        walk(Path::new(prefix), tags, &mut found);
+        return found.is_empty().then(none);
     }
     if !path.split('/').any(|p| p.contains("...")) || local(path) {
         return None;
@@ -171,6 +177,21 @@ mod tests {
             expand(&[PathBuf::from("mod.com/...")], &Tags::new()),
             [PathBuf::from("mod.com/...")]
         );
+        let error = |arg: &str| error(Path::new(arg), Some("mod.com@v0"), &Tags::new());
+        assert_eq!(
+            error("mod.com/.../leaf").as_deref(),
+            Some("cue: \"mod.com/.../leaf\" matched no packages")
+        );
+        assert_eq!(
+            error(".../leaf:x").as_deref(),
+            Some("pattern not allowed in external package path \".../leaf\"")
+        );
+        let none = format!("{}/e/...", root.display());
+        assert_eq!(
+            error(&none),
+            Some(format!("cue: {none:?} matched no packages"))
+        );
+        assert_eq!(error(&format!("{}/...", root.display())), None);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
