@@ -89,7 +89,14 @@ impl Compiled {
         sources: &[(&str, &str)],
         tags: &crate::Tags,
     ) -> Result<Self, crate::LoadError> {
-        Ok(Compiled::from_sources(sources)?.with_tags(tags)?)
+        let compiled = Compiled::from_sources(sources)?;
+        // `@embed` reads files of a module; these sources are of none.
+        if compiled.files.iter().any(crate::module::embed::enabled) {
+            return Err(crate::LoadError::Package(
+                crate::module::embed::NOT_IN_MODULE.to_string(),
+            ));
+        }
+        Ok(compiled.with_tags(tags)?)
     }
 
     /// The package with `@tag` fields set from `tags` and the files whose
@@ -455,7 +462,18 @@ impl<'a> Instance<'a> {
             self.to_json(n, false)?;
         }
         let v = self.ev.value_of(n.0);
-        Ok(to_cue(&mut self.ev, v, Some(n.0), mode, shown, labels))
+        // `cue export --out cue` keeps the doc comments of fields.
+        let docs = (mode == CueMode::Export)
+            .then(|| crate::docs::Docs::new(self.compiled.files(), self.compiled.sources()));
+        Ok(to_cue(
+            &mut self.ev,
+            v,
+            Some(n.0),
+            mode,
+            shown,
+            labels,
+            docs,
+        ))
     }
 
     /// Every error that keeps a node from being exported, sorted by path,

@@ -27,6 +27,7 @@
 mod api;
 pub mod ast;
 mod builtins;
+mod docs;
 pub mod error;
 pub mod eval;
 pub mod export;

@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 
 use crate::api::Compiled;
 use crate::ast;
-use crate::error::{ImportError, LoadError};
-use crate::source::SourceFile;
+use crate::error::LoadError;
 use crate::tags::Tags;
 
+mod deps;
+pub(crate) mod embed;
+mod loader;
 mod prelude;
 
 /// The module file, relative to the module root.
@@ -35,7 +37,13 @@ pub struct ModuleFile {
 pub struct Module {
     /// The module path of `cue.mod/module.cue` without a major version.
     path: Option<String>,
+    /// The module path as declared, major version included.
+    declared: Option<String>,
     files: Vec<ModuleFile>,
+    /// Dependencies replaced by local directories.
+    deps: Vec<deps::Dep>,
+    /// The directory the files were read from, for `@embed`.
+    root: Option<PathBuf>,
 }
 
 /// The packages a compiled package imports, transitively.
@@ -98,11 +106,18 @@ impl Module {
             .filter(|f| f.path.ends_with(".cue"))
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let path = match files.iter().find(|f| f.path == MODULE_FILE) {
+        let declared = match files.iter().find(|f| f.path == MODULE_FILE) {
             Some(f) => Some(module_path(f)?),
             None => None,
         };
-        Ok(Module { path, files })
+        let path = declared.as_deref().map(|p| strip_major(p).to_string());
+        Ok(Module {
+            path,
+            declared,
+            files,
+            deps: Vec::new(),
+            root: None,
+        })
     }
 
     /// The module with one more file, whatever its name: a file named on
@@ -118,10 +133,32 @@ impl Module {
     /// directory), skipping directories and files whose names start with
     /// `.` or `_`. Files are named as `root` is spelled, joined with their
     /// path.
+    /// The dependencies that `cue.mod/local-module.cue` replaces with
+    /// directories are read too.
     pub fn from_dir(root: &Path) -> Result<Module, LoadError> {
+        let mut module = Module::read(root)?;
+        if let Some(f) = module.files.iter().find(|f| f.path == MODULE_FILE) {
+            deps::check_module_file(f)?;
+        }
+        module.deps = deps::local(root)?;
+        Ok(module)
+    }
+
+    /// The `.cue` files under `root`, without dependencies.
+    fn read(root: &Path) -> Result<Module, LoadError> {
         let mut files = Vec::new();
         read_dir(root, root, "", &mut files)?;
-        Module::new(files)
+        let mut module = Module::new(files)?;
+        module.root = Some(root.to_path_buf());
+        Ok(module)
+    }
+
+    /// The module of index `m` among this one (0) and its dependencies.
+    fn module_at(&self, m: usize) -> &Module {
+        match m.checked_sub(1).and_then(|i| self.deps.get(i)) {
+            Some(dep) => &dep.module,
+            None => self,
+        }
     }
 
     /// The nearest directory at or above `start` with a `cue.mod`, as an
@@ -161,11 +198,22 @@ impl Module {
     /// `.` for the root; `dir:name` picks a package by name) with the
     /// packages it imports, then applies `tags` to it.
     pub fn compile(&self, package: &str, tags: &Tags) -> Result<Compiled, LoadError> {
+        self.compile_dir(package, tags, false)
+    }
+
+    /// [`Module::compile`] for a directory the working directory or a
+    /// pattern (`./...`) names rather than a path: `cue` then names it
+    /// plainly in errors (`x`, not `./x`).
+    pub fn compile_matched(&self, package: &str, tags: &Tags) -> Result<Compiled, LoadError> {
+        self.compile_dir(package, tags, true)
+    }
+
+    fn compile_dir(&self, package: &str, tags: &Tags, plain: bool) -> Result<Compiled, LoadError> {
         let (dir, name) = split_qualifier(package);
         let dir = clean_dir(dir);
         let name = match name {
             Some(n) => n.to_string(),
-            None => self.infer_package(&dir)?,
+            None => self.infer_package(&dir, tags, plain)?,
         };
         let chosen = self.package_files(&dir, &name, name != "_");
         if chosen.is_empty() {
@@ -174,7 +222,7 @@ impl Module {
                 display_dir(&dir)
             )));
         }
-        self.compile_chosen(&chosen, (dir, name), tags)
+        self.compile_chosen(&chosen, (dir, name), tags, true)
     }
 
     /// Loads the given files (paths relative to the module root) as one
@@ -193,7 +241,7 @@ impl Module {
             .first()
             .map(|p| parent_dir(p.trim_start_matches("./")).to_string())
             .unwrap_or_default();
-        self.compile_chosen(&chosen, (dir, String::new()), tags)
+        self.compile_chosen(&chosen, (dir, String::new()), tags, false)
     }
 
     fn compile_chosen(
@@ -201,29 +249,35 @@ impl Module {
         chosen: &[usize],
         key: (String, String),
         tags: &Tags,
+        embeds: bool,
     ) -> Result<Compiled, LoadError> {
-        let mut loader = Loader {
-            module: self,
-            imports: Imports::default(),
-            keys: HashMap::new(),
-            stack: vec![key.clone()],
-        };
-        let files = loader.parse_all(chosen)?;
         let importer = self.import_path(&key.0);
+        let mut loader = loader::Loader::new(self, &key, &importer);
+        let files = loader.parse_all(0, chosen, embeds)?;
         loader.resolve_imports(&files, &importer)?;
         let sources = chosen
             .iter()
             .filter_map(|&i| self.files.get(i).map(|f| f.source.clone()))
             .collect();
-        let compiled = Compiled::from_parts(files, sources, loader.imports);
-        Ok(compiled.into_tagged(tags)?)
+        let mut dirs: Vec<(usize, &str)> = vec![(0, key.0.as_str())];
+        dirs.extend(loader.packages().map(|(m, d, _)| (*m, d.as_str())));
+        let seen = self.build_tags_in(&dirs);
+        let compiled = Compiled::from_parts(files, sources, loader.into_imports());
+        Ok(compiled.into_tagged(&tags.clone().with_seen(seen))?)
     }
 
-    /// The one package name of the files directly in `dir`: `_` if none
-    /// has a package clause; an error if there are several.
-    fn infer_package(&self, dir: &str) -> Result<String, LoadError> {
+    /// The one package name of the files directly in `dir` that `@if`
+    /// attributes keep under `tags`: `_` if none has a package clause; an
+    /// error if there are several.
+    fn infer_package(&self, dir: &str, tags: &Tags, plain: bool) -> Result<String, LoadError> {
         let mut names: Vec<(String, String)> = Vec::new();
         for f in self.files.iter().filter(|f| parent_dir(&f.path) == dir) {
+            if f.source.contains("@if(")
+                && let Ok(file) = crate::parse_file(&f.name, &f.source)
+                && crate::tags::excluded(&file.attrs, tags)
+            {
+                continue;
+            }
             if let Some(n) = package_name(&f.source)
                 && !names.iter().any(|(m, _)| *m == n)
             {
@@ -240,7 +294,7 @@ impl Module {
                 let last = dir.rsplit('/').next().unwrap_or(dir);
                 let shown = if dir.is_empty() {
                     ".".to_string()
-                } else if names.iter().any(|(n, _)| n == last) {
+                } else if !plain && names.iter().any(|(n, _)| n == last) {
                     display_dir(dir)
                 } else {
                     dir.to_string()
@@ -287,6 +341,23 @@ impl Module {
         out.into_iter().map(|(_, i)| i).collect()
     }
 
+    /// The build tags of the files in the directories `(module, dir)`, of
+    /// any package: `cue` counts a `-t` flag they name as used.
+    fn build_tags_in(&self, dirs: &[(usize, &str)]) -> Vec<String> {
+        let mut names = Vec::new();
+        for &(m, dir) in dirs {
+            let module = self.module_at(m);
+            for f in module.files.iter().filter(|f| parent_dir(&f.path) == dir) {
+                if f.source.contains("@if(")
+                    && let Ok(file) = crate::parse_file(&f.name, &f.source)
+                {
+                    crate::tags::if_names(&file.attrs, &mut names);
+                }
+            }
+        }
+        names
+    }
+
     /// Whether the module has a `.cue` file in `dir`.
     fn has_dir(&self, dir: &str) -> bool {
         self.files.iter().any(|f| parent_dir(&f.path) == dir)
@@ -301,204 +372,6 @@ impl Module {
         } else {
             format!("{module}/{dir}@v0")
         }
-    }
-}
-
-/// Resolves the imports of a package, transitively.
-struct Loader<'m> {
-    module: &'m Module,
-    imports: Imports,
-    /// (directory, package name) to package index.
-    keys: HashMap<(String, String), usize>,
-    /// The packages being loaded, for import cycles.
-    stack: Vec<(String, String)>,
-}
-
-/// Whether `name`, an import path's last element, can name a package (a
-/// CUE identifier): otherwise the import needs a `:name` qualifier.
-fn is_package_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || matches!(c, '_' | '$'))
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '$'))
-}
-
-impl Loader<'_> {
-    fn parse_all(&mut self, chosen: &[usize]) -> Result<Vec<ast::File>, LoadError> {
-        let mut files = Vec::with_capacity(chosen.len());
-        let mut errors = Vec::new();
-        for &i in chosen {
-            // A file two packages share (an ancestor directory's) is parsed
-            // for each: cheaper than copying every tree to keep it.
-            let Some(mf) = self.module.files.get(i) else {
-                continue;
-            };
-            // Every file's syntax errors are reported, not only the first's.
-            match crate::parse_file(&mf.name, &mf.source) {
-                Ok(file) => files.push(file),
-                Err(e) => errors.extend(e.errors),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(LoadError::Parse(crate::ParseErrors { errors }));
-        }
-        Ok(files)
-    }
-
-    fn resolve_imports(&mut self, files: &[ast::File], importer: &str) -> Result<(), LoadError> {
-        for f in files {
-            for spec in f.imports.iter().flat_map(|d| &d.specs) {
-                let text = spec.path.text();
-                if self.imports.by_path.contains_key(&text) {
-                    continue;
-                }
-                let (path, qualifier) = split_qualifier(&text);
-                let first = path.split('/').next().unwrap_or("");
-                if !first.contains('.') {
-                    if crate::builtins::is_package(path) {
-                        continue;
-                    }
-                    let msg = format!("builtin package {path:?} undefined");
-                    return Err(self.import_error(f, spec, msg));
-                }
-                let Some(dir) = self.module_dir(path) else {
-                    let msg = format!(
-                        "{importer}: import failed: cannot find package {path:?}: \
-                         cannot find module providing package {path}"
-                    );
-                    return Err(self.import_error(f, spec, msg));
-                };
-                let name = qualifier
-                    .map(str::to_string)
-                    .unwrap_or_else(|| last_element(path).to_string());
-                if qualifier.is_none() && !is_package_name(&name) {
-                    let msg = format!(
-                        "{importer}: import failed: cannot determine package name for \
-                         {path:?}; set it explicitly with ':'"
-                    );
-                    return Err(self.import_error(f, spec, msg));
-                }
-                let key = (dir.clone(), name.clone());
-                if self.stack.contains(&key) {
-                    let msg = format!("import cycle not allowed: {path:?}");
-                    return Err(self.import_error(f, spec, msg));
-                }
-                if let Some(&i) = self.keys.get(&key) {
-                    self.imports.by_path.insert(text, i);
-                    continue;
-                }
-                let chosen = self.module.package_files(&dir, &name, true);
-                if chosen.is_empty() {
-                    let msg = if self.module.has_dir(&dir) {
-                        format!(
-                            "{importer}: import failed: cannot find package {path:?}: \
-                             no files in package directory with package name {name:?}"
-                        )
-                    } else {
-                        format!(
-                            "{importer}: import failed: cannot find package {path:?}: \
-                             cannot find module providing package {path}"
-                        )
-                    };
-                    return Err(self.import_error(f, spec, msg));
-                }
-                let pkg_files = match self.parse_all(&chosen) {
-                    Ok(files) => files,
-                    Err(LoadError::Parse(e)) => return Err(self.syntax_error(f, spec, &e)),
-                    Err(e) => return Err(e),
-                };
-                self.stack.push(key.clone());
-                let nested = self.module.import_path(&dir);
-                self.resolve_imports(&pkg_files, &nested)?;
-                self.stack.pop();
-                let offset = self.imports.packages.iter().map(|p| p.files.len()).sum();
-                let sources = chosen
-                    .iter()
-                    .filter_map(|&i| self.module.files.get(i).map(|f| f.source.clone()))
-                    .collect();
-                self.imports.packages.push(Package {
-                    files: pkg_files,
-                    sources,
-                    offset,
-                });
-                let index = self.imports.packages.len() - 1;
-                self.keys.insert(key, index);
-                self.imports.by_path.insert(text, index);
-            }
-        }
-        Ok(())
-    }
-
-    /// The directory (relative to the module root) of an import path within
-    /// the module.
-    fn module_dir(&self, path: &str) -> Option<String> {
-        let path = strip_major(path);
-        let vendored = || {
-            VENDORED
-                .iter()
-                .map(|kept| format!("cue.mod/{kept}/{path}"))
-                .find(|d| self.module.has_dir(d))
-        };
-        let Some(module) = self.module.path.as_deref() else {
-            return vendored();
-        };
-        if path == module {
-            return Some(String::new());
-        }
-        match path.strip_prefix(module).and_then(|p| p.strip_prefix('/')) {
-            Some(dir) => Some(dir.to_string()),
-            None => vendored(),
-        }
-    }
-}
-
-impl Loader<'_> {
-    /// An error about an import spec, located at its path.
-    /// A syntax error in an imported package, as the official loader
-    /// words it: at the import, then at the error.
-    fn syntax_error(
-        &self,
-        f: &ast::File,
-        spec: &ast::ImportSpec,
-        errors: &crate::ParseErrors,
-    ) -> LoadError {
-        let mut out: Vec<String> = Vec::new();
-        let mut seen: Vec<&str> = Vec::new();
-        // The first error of each file.
-        for error in &errors.errors {
-            if seen.contains(&error.file.as_str()) {
-                continue;
-            }
-            seen.push(&error.file);
-            match self.import_error(f, spec, format!("import failed: {}", error.message)) {
-                LoadError::Import(at) => out.push(format!(
-                    "{at}\n    {}:{}:{}",
-                    error.file, error.line, error.column
-                )),
-                other => return other,
-            }
-        }
-        if out.is_empty() {
-            return LoadError::Parse(errors.clone());
-        }
-        LoadError::Package(out.join("\n"))
-    }
-
-    fn import_error(&self, f: &ast::File, spec: &ast::ImportSpec, message: String) -> LoadError {
-        let source = self
-            .module
-            .files
-            .iter()
-            .find(|m| m.name == f.name)
-            .map_or("", |m| m.source.as_str());
-        let pos = SourceFile::new(f.name.as_str(), source).position(spec.path.span.start);
-        LoadError::Import(ImportError {
-            file: f.name.clone(),
-            line: pos.line,
-            column: pos.column,
-            message,
-        })
     }
 }
 
@@ -522,7 +395,7 @@ fn module_path(f: &ModuleFile) -> Result<String, LoadError> {
             && let ast::Expr::String(s) = &field.value
             && !s.text().is_empty()
         {
-            return Ok(strip_major(&s.text()).to_string());
+            return Ok(s.text());
         }
     }
     // `cue` names the file by its absolute path here.

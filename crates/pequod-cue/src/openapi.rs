@@ -30,12 +30,11 @@
 //! computed from other fields, a reference cycle) is an [`OpenApiError`]
 //! naming the field.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value as Json};
 
 use crate::api::Instance;
 use crate::ast;
+use crate::docs::Docs;
 use crate::eval::{ArcType, Conjunct, Evaluator, Frame, Label, Src};
 use crate::value::{BoundOp, Disjunct, ErrorCode, Kind, VId, Value};
 
@@ -599,129 +598,6 @@ fn scalar_json(v: &Value) -> Option<Json> {
         }
         Value::String(s) => Some(Json::String(s.to_string())),
         _ => None,
-    }
-}
-
-/// Doc comments of fields: the `//` block right above each field.
-struct Docs<'a> {
-    /// Field value expression → (file, start of the field).
-    fields: HashMap<*const ast::Expr, (usize, usize)>,
-    files: &'a [ast::File],
-    sources: &'a [String],
-}
-
-impl<'a> Docs<'a> {
-    fn new(files: &'a [ast::File], sources: &'a [String]) -> Self {
-        let mut fields = HashMap::new();
-        if sources.len() == files.len() {
-            for (i, f) in files.iter().enumerate() {
-                walk_decls(&f.decls, i, &mut fields, 0);
-            }
-        }
-        Docs {
-            fields,
-            files,
-            sources,
-        }
-    }
-
-    fn doc_of(&self, e: &ast::Expr) -> Option<String> {
-        let &(file, start) = self.fields.get(&(e as *const ast::Expr))?;
-        let src = self.sources.get(file)?;
-        let comments = &self.files.get(file)?.comments;
-        let mut idx = comments.partition_point(|c| c.span.end <= start);
-        let mut cur = start;
-        let mut lines = Vec::new();
-        while idx > 0 {
-            let c = &comments[idx - 1];
-            let Some(gap) = src.get(c.span.end..cur) else {
-                break;
-            };
-            if !gap.trim().is_empty() || gap.matches('\n').count() != 1 {
-                break;
-            }
-            let line_start = src.get(..c.span.start)?.rfind('\n').map_or(0, |p| p + 1);
-            if !src.get(line_start..c.span.start)?.trim().is_empty() {
-                break;
-            }
-            let text = c.text.trim_start_matches("//");
-            lines.push(
-                text.strip_prefix(' ')
-                    .unwrap_or(text)
-                    .trim_end()
-                    .to_string(),
-            );
-            cur = c.span.start;
-            idx -= 1;
-        }
-        if lines.is_empty() {
-            return None;
-        }
-        lines.reverse();
-        Some(lines.join("\n"))
-    }
-}
-
-/// Deepest nesting of source expressions walked for doc comments.
-const MAX_WALK_DEPTH: usize = 200;
-
-fn walk_decls(
-    decls: &[ast::Decl],
-    file: usize,
-    out: &mut HashMap<*const ast::Expr, (usize, usize)>,
-    depth: usize,
-) {
-    if depth > MAX_WALK_DEPTH {
-        return;
-    }
-    for d in decls {
-        match d {
-            ast::Decl::Field(f) => {
-                out.insert(&f.value as *const ast::Expr, (file, f.span.start));
-                walk_expr(&f.value, file, out, depth + 1);
-            }
-            ast::Decl::Embed(e) => walk_expr(&e.expr, file, out, depth + 1),
-            ast::Decl::Comprehension(c) => walk_decls(&c.body.decls, file, out, depth + 1),
-            _ => {}
-        }
-    }
-}
-
-fn walk_expr(
-    e: &ast::Expr,
-    file: usize,
-    out: &mut HashMap<*const ast::Expr, (usize, usize)>,
-    depth: usize,
-) {
-    if depth > MAX_WALK_DEPTH {
-        return;
-    }
-    match e {
-        ast::Expr::Struct(s) => walk_decls(&s.decls, file, out, depth + 1),
-        ast::Expr::Paren(x, _)
-        | ast::Expr::Unary(_, x, _)
-        | ast::Expr::Postfix(_, x, _)
-        | ast::Expr::Alias(_, x, _) => walk_expr(x, file, out, depth + 1),
-        ast::Expr::Binary(_, l, r, _) => {
-            walk_expr(l, file, out, depth + 1);
-            walk_expr(r, file, out, depth + 1);
-        }
-        ast::Expr::List(l) => {
-            for el in &l.elems {
-                match el {
-                    ast::ListElem::Expr(x) => walk_expr(x, file, out, depth + 1),
-                    ast::ListElem::Comprehension(c) => {
-                        walk_decls(&c.body.decls, file, out, depth + 1)
-                    }
-                }
-            }
-        }
-        ast::Expr::Call(_, args, _) => {
-            for a in args {
-                walk_expr(a, file, out, depth + 1);
-            }
-        }
-        _ => {}
     }
 }
 

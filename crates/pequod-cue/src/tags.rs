@@ -14,6 +14,9 @@ use crate::source::Span;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tags {
     entries: Vec<(String, Option<String>)>,
+    /// Build tags of `@if` attributes the loader met in files it left out
+    /// of the package: a flag naming one is used, as `cue` sees it.
+    seen: Vec<String>,
 }
 
 /// Why tags could not be applied.
@@ -51,6 +54,20 @@ impl Tags {
     pub fn flag(mut self, word: &str) -> Self {
         self.entries.push((word.to_string(), None));
         self
+    }
+
+    /// The same tags, knowing the build tags of the files the loader
+    /// examined beside the package's (or of the other packages loaded
+    /// with it): `cue` counts a flag that names one as used.
+    pub fn with_seen(mut self, names: Vec<String>) -> Self {
+        self.seen.extend(names);
+        self
+    }
+
+    /// Whether the `@if` attributes of `file` leave it out of its package
+    /// under these tags.
+    pub fn excludes(&self, file: &ast::File) -> bool {
+        excluded(&file.attrs, self)
     }
 
     /// Whether no tags are set.
@@ -92,6 +109,48 @@ fn tag_attr(a: &ast::Attribute) -> Option<TagAttr<'_>> {
         }
     }
     Some(t)
+}
+
+/// Whether a file's `@if` attributes leave it out under `tags`: the loader
+/// infers a directory's package from the files kept. An invalid
+/// expression keeps the file, for [`apply`] to report.
+pub(crate) fn excluded(attrs: &[ast::Attribute], tags: &Tags) -> bool {
+    let flags: Vec<&str> = tags.flags().collect();
+    let mut names = Vec::new();
+    attrs.iter().filter(|a| a.name == "if").any(|a| {
+        let mut p = Cond {
+            s: a.body.as_bytes(),
+            i: 0,
+            flags: &flags,
+            names: &mut names,
+        };
+        p.or() == Some(false)
+    })
+}
+
+/// The build tags the `@if` attributes of a source's file name, for
+/// [`Tags::with_seen`].
+pub fn build_tags(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    if source.contains("@if(")
+        && let Ok(file) = crate::parse_file("", source)
+    {
+        if_names(&file.attrs, &mut names);
+    }
+    names
+}
+
+/// The build tags `@if` attributes name, for [`Tags::with_seen`].
+pub(crate) fn if_names(attrs: &[ast::Attribute], out: &mut Vec<String>) {
+    for a in attrs.iter().filter(|a| a.name == "if") {
+        let mut p = Cond {
+            s: a.body.as_bytes(),
+            i: 0,
+            flags: &[],
+            names: out,
+        };
+        let _ = p.or();
+    }
 }
 
 /// Applies tags to the files of a package: drops files whose `@if` is
@@ -148,9 +207,13 @@ pub(crate) fn apply(
         inject(&mut f.decls, tags, &mut used)?;
     }
     for (i, (k, v)) in tags.entries.iter().enumerate() {
-        let build_tag = v.is_none() && build_tags.iter().any(|b| b == k);
+        let build_tag = v.is_none() && build_tags.iter().chain(&tags.seen).any(|b| b == k);
         if !used[i] && !build_tag {
-            errors.insert(0, format!("no tag for {k:?}"));
+            let e = match v {
+                Some(_) => format!("no tag for {k:?}"),
+                None => format!("tag {k:?} not used in any file"),
+            };
+            errors.insert(0, e);
             break;
         }
     }

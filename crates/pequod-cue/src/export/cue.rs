@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::ast;
+use crate::docs::Docs;
 use crate::eval::{ArcType, Conjunct, Evaluator, Label, Src};
 use crate::value::format::{format_float, quote_bytes, quote_str};
 use crate::value::{BoundOp, ErrorCode, Kind, VId, Value};
@@ -65,6 +66,13 @@ struct Line {
     label: String,
     value: String,
     align: bool,
+    /// How many labels the line has (`a: b: 1` has two): the official
+    /// formatter aligns runs of lines with as many.
+    labels: usize,
+    /// The doc comment lines printed above (`""` between two comments).
+    doc: Vec<String>,
+    /// Whether a blank line comes before the doc comment.
+    blank: bool,
 }
 
 struct CueWriter<'e, 'a> {
@@ -74,9 +82,40 @@ struct CueWriter<'e, 'a> {
     shown: EvalFields,
     /// Vertices being printed (guards against printing a cycle forever).
     stack: Vec<VId>,
+    /// The doc comments of the package's fields, printed in
+    /// [`CueMode::Export`].
+    docs: Option<Docs<'a>>,
 }
 
 impl CueWriter<'_, '_> {
+    /// The doc comments of the field `a` from each of its conjuncts, in
+    /// turn, and whether the first has a blank line before it.
+    fn doc(&self, a: VId) -> (Vec<String>, bool) {
+        let Some(docs) = &self.docs else {
+            return (Vec::new(), false);
+        };
+        let mut lines: Vec<String> = Vec::new();
+        let mut blank = false;
+        let mut seen = Vec::new();
+        for c in &self.ev.vertices[a].conjuncts {
+            let Src::Expr(e) = c.src else { continue };
+            let Some(comment) = docs.comment_of(e) else {
+                continue;
+            };
+            if seen.contains(&comment.lines) {
+                continue;
+            }
+            if lines.is_empty() {
+                blank = comment.blank_before;
+            } else {
+                lines.push(String::new());
+            }
+            lines.extend(comment.lines.iter().cloned());
+            seen.push(comment.lines);
+        }
+        (lines, blank)
+    }
+
     fn pad(&self, level: usize) -> String {
         self.mode.indent().repeat(level)
     }
@@ -315,10 +354,14 @@ impl CueWriter<'_, '_> {
             let v = self.ev.value_of(a);
             let label = format!("{}{marker}:", label_text(&l));
             if let Some(inner) = self.collapsed(&v, level) {
+                let (doc, blank) = self.doc(a);
                 lines.push(Line {
                     label: format!("{label} {}", inner.label),
                     value: inner.value,
-                    align: false,
+                    align: inner.align,
+                    labels: inner.labels + 1,
+                    doc,
+                    blank,
                 });
                 continue;
             }
@@ -328,10 +371,14 @@ impl CueWriter<'_, '_> {
                 (None, None) => self.value(v.clone(), level),
             };
             let align = !value.contains('\n') && !matches!(self.ev.default_of(v), Value::Vertex(_));
+            let (doc, blank) = self.doc(a);
             lines.push(Line {
                 label,
                 value,
                 align,
+                labels: 1,
+                doc,
+                blank,
             });
         }
         if self.mode == CueMode::Def {
@@ -342,6 +389,9 @@ impl CueWriter<'_, '_> {
                     label: format!("[{}]:", scalar(&pattern)),
                     value,
                     align,
+                    labels: 1,
+                    doc: Vec::new(),
+                    blank: false,
                 });
             }
         }
@@ -423,7 +473,12 @@ impl CueWriter<'_, '_> {
         self.stack.push(w);
         let mut lines = self.fields(w, level);
         self.stack.pop();
-        if lines.len() == 1 { lines.pop() } else { None }
+        // A field with a doc comment keeps a line of its own.
+        if lines.len() == 1 && lines[0].doc.is_empty() {
+            lines.pop()
+        } else {
+            None
+        }
     }
 
     /// Fields one a line at `level`, aligned by runs as the official
@@ -433,8 +488,26 @@ impl CueWriter<'_, '_> {
         let mut out = String::new();
         let mut i = 0;
         while i < lines.len() {
+            // A doc comment line ends a run of aligned fields.
+            let l = &lines[i];
+            if !l.doc.is_empty() {
+                if l.blank && !out.is_empty() {
+                    out.push('\n');
+                }
+                for d in &l.doc {
+                    if d.is_empty() {
+                        out.push('\n');
+                    } else {
+                        let _ = writeln!(out, "{pad}{d}");
+                    }
+                }
+            }
             let mut j = i;
-            while j < lines.len() && lines[j].align {
+            while j < lines.len()
+                && lines[j].align
+                && lines[j].labels == lines[i].labels
+                && (j == i || lines[j].doc.is_empty())
+            {
                 j += 1;
             }
             if j == i {
@@ -536,19 +609,21 @@ fn is_identifier(name: &str) -> bool {
 
 /// Renders the value at `at` as CUE: the fields of a struct at the top
 /// level (no braces), or the value itself.
-pub(crate) fn to_cue(
-    ev: &mut Evaluator<'_>,
+pub(crate) fn to_cue<'a>(
+    ev: &mut Evaluator<'a>,
     v: Value,
     at: Option<VId>,
     mode: CueMode,
     shown: EvalFields,
     labels: &[String],
+    docs: Option<Docs<'a>>,
 ) -> String {
     let mut w = CueWriter {
         ev,
         mode,
         shown,
         stack: Vec::new(),
+        docs,
     };
     let v = if mode == CueMode::Def {
         v

@@ -29,11 +29,16 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
     }
     let mut text = String::new();
     let mut failure = None;
-    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+    let instances = instances(&args.inputs, &output.inject);
+    let tags = super::tags_for(&output.inject, &instances)?;
+    if let Some(e) = super::load_error(&args.inputs, &instances, &tags)? {
+        return fail(&e);
+    }
+    for (i, inputs) in instances.iter().enumerate() {
         if i > 0 {
             text.push_str("// ---\n");
         }
-        failure = show(args, inputs, &mut text)?;
+        failure = show(args, inputs, &tags, &mut text)?;
         if failure.is_some() {
             break;
         }
@@ -53,10 +58,11 @@ pub(super) fn eval(args: &CueEvalArgs) -> anyhow::Result<ExitCode> {
 fn show(
     args: &CueEvalArgs,
     inputs: &[std::path::PathBuf],
+    tags: &pequod_cue::Tags,
     text: &mut String,
 ) -> anyhow::Result<Option<String>> {
     let output = &args.output;
-    let (compiled, data_files) = match load_package(inputs, output)? {
+    let (compiled, data_files) = match load_package(inputs, output, tags)? {
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };
@@ -167,7 +173,7 @@ fn value(
 }
 
 pub(super) fn def(args: &CueDefArgs) -> anyhow::Result<ExitCode> {
-    let inputs = load(&args.inputs, &args.inject)?;
+    let inputs = load(&args.inputs, &pequod_cue::Tags::parse(&args.inject))?;
     let compiled = match inputs.package {
         Ok(c) => c,
         Err(e) => return fail(&e),

@@ -18,11 +18,16 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
     };
     let mut text = String::new();
     let mut failure = None;
-    for (i, inputs) in instances(&args.inputs).iter().enumerate() {
+    let instances = instances(&args.inputs, &args.output.inject);
+    let tags = super::tags_for(&args.output.inject, &instances)?;
+    if let Some(e) = super::load_error(&args.inputs, &instances, &tags)? {
+        return fail(&e);
+    }
+    for (i, inputs) in instances.iter().enumerate() {
         if i > 0 {
             text.push_str(separator(target.out));
         }
-        failure = export(args, inputs, target.out, &mut text)?;
+        failure = export(args, inputs, &tags, target.out, &mut text)?;
         if failure.is_some() {
             break;
         }
@@ -42,11 +47,12 @@ pub(super) fn run(args: &CueExportArgs) -> anyhow::Result<ExitCode> {
 fn export(
     args: &CueExportArgs,
     inputs: &[std::path::PathBuf],
+    tags: &pequod_cue::Tags,
     out: CueOut,
     text: &mut String,
 ) -> anyhow::Result<Option<String>> {
     let output = &args.output;
-    let (compiled, data_files) = match load_package(inputs, output)? {
+    let (compiled, data_files) = match load_package(inputs, output, tags)? {
         Ok(loaded) => loaded,
         Err(e) => return Ok(Some(e)),
     };

@@ -92,6 +92,12 @@ pub(super) fn load_module(
             Some(q) => format!("{dir}:{q}"),
             None => dir,
         };
+        // `.` and the directories a pattern matched (`x`, not `./x`) are
+        // named plainly in errors.
+        let text = first_path.display().to_string();
+        if text == "." || !text.starts_with(['.', '/']) {
+            return Ok(Some(module.compile_matched(&package, tags)));
+        }
         return Ok(Some(module.compile(&package, tags)));
     }
     let mut files = Vec::new();

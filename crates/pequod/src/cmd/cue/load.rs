@@ -18,7 +18,8 @@ pub(super) struct Inputs {
 /// when every input names a package (`./a ./b`, `mod.com/x:y`) and there
 /// are several, as the official CLI prints them in turn; else all inputs
 /// as one.
-pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+pub(super) fn instances(inputs: &[PathBuf], inject: &[String]) -> Vec<Vec<PathBuf>> {
+    let inputs = &super::pattern::expand(inputs, &Tags::parse(inject));
     let package = |p: &PathBuf| {
         let text = p.to_str().unwrap_or_default();
         let (dir, _) = super::in_module::split_qualifier(p);
@@ -35,9 +36,21 @@ pub(super) fn instances(inputs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 
 /// Loads the CUE inputs (files, directories, `dir:name`, import paths,
 /// `-` for standard input; `.` when there are none) as one package with
-/// `inject` tags, and parses the data files among `inputs` (known by their
+/// `tags`, and parses the data files among `inputs` (known by their
 /// extension or a `json:`-style qualifier).
-pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inputs> {
+pub(super) fn load(inputs: &[PathBuf], tags: &Tags) -> anyhow::Result<Inputs> {
+    if let Some(e) = pattern_error(inputs, tags)? {
+        return Ok(Inputs {
+            package: Err(e),
+            data: Vec::new(),
+        });
+    }
+    if let Some(e) = underscore_qualifier(inputs) {
+        return Ok(Inputs {
+            package: Err(e),
+            data: Vec::new(),
+        });
+    }
     // Data files (YAML, JSON) are unified with the package, as `cue export
     // DIR data.yaml` does; the rest are CUE files and directories.
     let args = match super::filetype::classify(inputs) {
@@ -100,13 +113,12 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
     if inputs.is_empty() {
         inputs.push(PathBuf::from("."));
     }
-    let tags = Tags::parse(inject);
     let cwd = std::env::current_dir().context("reading the working directory")?;
     // Standard input (`-`) is no file of the module.
     let in_module = if inputs.iter().any(|i| i == Path::new("-")) {
         None
     } else {
-        super::in_module::load_module(&inputs, &tags, &cwd)?
+        super::in_module::load_module(&inputs, tags, &cwd)?
     };
     let loaded = match in_module {
         Some(loaded) => loaded,
@@ -146,7 +158,7 @@ pub(super) fn load(inputs: &[PathBuf], inject: &[String]) -> anyhow::Result<Inpu
                 .iter()
                 .map(|(n, s)| (n.as_str(), s.as_str()))
                 .collect();
-            Compiled::from_sources_with_tags(&refs, &tags)
+            Compiled::from_sources_with_tags(&refs, tags)
         }
     };
     if let (Ok(c), [dir]) = (&loaded, inputs.as_slice())
@@ -337,6 +349,46 @@ fn all_excluded(dir: &Path) -> anyhow::Result<Option<String>> {
         message.push_str(&format!("\n    {name}: {attribute} did not match"));
     }
     Ok(any.then_some(message))
+}
+
+/// The official CLI's error for a package pattern it does not expand,
+/// told from the path of the working directory's module.
+fn pattern_error(inputs: &[PathBuf], tags: &Tags) -> anyhow::Result<Option<String>> {
+    let suspect = |p: &PathBuf| {
+        p.to_str()
+            .is_some_and(|t| t.contains("...") || matches!(t, "all" | "cmd" | "std"))
+    };
+    if !inputs.iter().any(suspect) {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let module = pequod_cue::Module::find_root(&cwd).and_then(|root| {
+        let file = root.join("cue.mod/module.cue");
+        let source = std::fs::read_to_string(&file).ok()?;
+        let name = file.display().to_string();
+        let files = vec![pequod_cue::ModuleFile {
+            path: "cue.mod/module.cue".to_owned(),
+            name,
+            source,
+        }];
+        pequod_cue::Module::new(files)
+            .ok()?
+            .path()
+            .map(str::to_owned)
+    });
+    Ok(inputs
+        .iter()
+        .find_map(|p| super::pattern::error(p, module.as_deref(), tags)))
+}
+
+/// The official CLI's error for an argument qualified `:_`, which names no
+/// package (`_` is the name of files without a package clause).
+fn underscore_qualifier(inputs: &[PathBuf]) -> Option<String> {
+    inputs.iter().find_map(|p| {
+        let text = p.to_str()?;
+        let (_, name) = text.rsplit_once(':')?;
+        (name == "_" && !p.exists()).then(|| format!("invalid import path qualifier _ in {text:?}"))
+    })
 }
 
 /// What data mode forbids in a `data:` file, as the official CLI says it.

@@ -15,6 +15,7 @@ mod in_module;
 mod label_eval;
 mod load;
 mod output;
+mod pattern;
 mod place;
 mod select;
 mod simplify;
@@ -102,12 +103,58 @@ type DataFiles = Vec<(PathBuf, serde_json::Value)>;
 fn load_package(
     inputs: &[PathBuf],
     output: &CueOutputArgs,
+    tags: &pequod_cue::Tags,
 ) -> anyhow::Result<Result<(Compiled, DataFiles), String>> {
-    let loaded = load(inputs, &output.inject)?;
+    let loaded = load(inputs, tags)?;
     Ok(loaded.package.and_then(|compiled| {
         check_package(&compiled, inputs, output.package.as_deref())?;
         Ok((compiled, loaded.data))
     }))
+}
+
+/// The load errors of several instances, as the official CLI reports them
+/// before it prints any: the first, or every one when a pattern (`./...`)
+/// named the instances.
+fn load_error(
+    args: &[PathBuf],
+    instances: &[Vec<PathBuf>],
+    tags: &pequod_cue::Tags,
+) -> anyhow::Result<Option<String>> {
+    if instances.len() < 2 {
+        return Ok(None);
+    }
+    let all = args.iter().any(|a| pattern::is_pattern(a));
+    let mut errors = Vec::new();
+    for inputs in instances {
+        if let Err(e) = load(inputs, tags)?.package {
+            errors.push(e);
+            if !all {
+                break;
+            }
+        }
+    }
+    Ok((!errors.is_empty()).then(|| errors.join("\n")))
+}
+
+/// The `-t` tags of a command over `instances`: with several, a flag that
+/// an `@if` of any of their directories names counts as used in each, as
+/// `cue` loads them together.
+fn tags_for(inject: &[String], instances: &[Vec<PathBuf>]) -> anyhow::Result<pequod_cue::Tags> {
+    let tags = pequod_cue::Tags::parse(inject);
+    if instances.len() < 2 || inject.is_empty() {
+        return Ok(tags);
+    }
+    let mut names = Vec::new();
+    for dir in instances.iter().flatten().filter(|p| p.is_dir()) {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "cue") && path.is_file() {
+                let source = std::fs::read_to_string(&path)?;
+                names.extend(pequod_cue::tags::build_tags(&source));
+            }
+        }
+    }
+    Ok(tags.with_seen(names))
 }
 
 /// Writes `text` to standard output: the command succeeded.
