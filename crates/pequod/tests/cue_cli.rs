@@ -516,6 +516,24 @@ fn eval_with_expression_and_json_out_match() {
     }
 }
 
+/// Failing exports list the same errors, in the same order, at the same
+/// positions: sized types by name, fatal errors before (and without)
+/// incomplete ones.
+#[test]
+fn export_errors_match() {
+    let dir = format!("{CLI_FIXTURES}/export-err");
+    let n = same_for_all(&["export"], &[&dir], &[], true);
+    assert!(n >= 3, "only {n} files");
+}
+
+/// `eval -c` names what is not concrete as `cue` does.
+#[test]
+fn eval_concrete_errors_match() {
+    let dir = format!("{CLI_FIXTURES}/eval-c");
+    let n = same_for_all(&["eval", "-c"], &[&dir], &[], true);
+    assert!(n >= 1, "only {n} files");
+}
+
 #[test]
 fn def_matches() {
     let n = same_for_all(&["def"], &[&format!("{CLI_FIXTURES}/def")], &[], true);

@@ -359,8 +359,75 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The incomplete error of an index that is not concrete yet, located
+    /// as `cue` does: a disjunction at the index expression `e`, another
+    /// value where the field `idx` refers to is declared.
+    fn non_concrete_index(
+        &self,
+        v: &Value,
+        e: &ast::Expr,
+        idx: &ast::Expr,
+        env: Option<EnvId>,
+    ) -> Value {
+        let (msg, spans) = match v {
+            Value::Disjunction(_) => {
+                let kinds = v.scalar_kind();
+                let spans = self
+                    .file_of(env)
+                    .map(|f| (f, e.span()))
+                    .into_iter()
+                    .collect();
+                (
+                    format!("unresolved disjunction {v} (type ({kinds}))"),
+                    spans,
+                )
+            }
+            Value::Constraint(c) => {
+                let want = c.kinds & (Kind::INT | Kind::STRING);
+                let spans = match (idx, self.last_ref) {
+                    (ast::Expr::Ident(_) | ast::Expr::Selector(..), Some(w)) => {
+                        self.positions(w, "")
+                    }
+                    _ => Vec::new(),
+                };
+                (
+                    format!("invalid non-ground value {v} (must be concrete {want})"),
+                    spans,
+                )
+            }
+            _ => (format!("non-concrete index {v}"), Vec::new()),
+        };
+        Value::Bottom(Rc::new(crate::value::Error {
+            code: ErrorCode::Incomplete,
+            msg,
+            spans,
+        }))
+    }
+
     /// Looks up `label` in an evaluated value.
     pub(crate) fn select(&mut self, base: Value, label: &Label) -> Value {
+        self.select_at(base, label, None)
+    }
+
+    /// Like [`Evaluator::select`], a missing field or index reported at
+    /// `at` (the selector or index in the source), as `cue` does.
+    pub(crate) fn select_at(
+        &mut self,
+        base: Value,
+        label: &Label,
+        at: Option<(Option<EnvId>, crate::source::Span)>,
+    ) -> Value {
+        // The file is looked up only when the error is made.
+        let missing = |ev: &Self, code, msg: String| match at
+            .and_then(|(env, span)| Some((ev.file_of(env)?, span)))
+        {
+            Some(span) => Value::Bottom(Rc::new(crate::value::Error {
+                code,
+                msg,
+                spans: vec![span],
+            })),
+            None => Value::err(code, msg),
+        };
         let base = self.default_of(base);
         match base {
             Value::Vertex(w) => {
@@ -381,7 +448,8 @@ impl<'a> Evaluator<'a> {
                             } else {
                                 ErrorCode::Eval
                             };
-                            return Value::err(
+                            return missing(
+                                self,
                                 code,
                                 format!("index out of range [{i}] with length {n}"),
                             );
@@ -391,7 +459,7 @@ impl<'a> Evaluator<'a> {
                         } else {
                             ErrorCode::Incomplete
                         };
-                        Value::err(code, format!("undefined field: {label}"))
+                        missing(self, code, format!("undefined field: {label}"))
                     }
                 }
             }
@@ -484,10 +552,15 @@ impl<'a> Evaluator<'a> {
                 {
                     return self.ref_field(a, &label.to_string());
                 }
-                self.select(base, &label)
+                let at = match sel {
+                    ast::Selector::Ident(i) => i.span,
+                    ast::Selector::String(s) => s.span,
+                };
+                self.select_at(base, &label, Some((env, at)))
             }
             ast::Expr::Index(x, idx, _) => {
                 let base = self.eval_expr(x, env);
+                self.last_ref = None;
                 let i = self.eval_expr(idx, env);
                 let i = self.default_of(i);
                 let label = match &i {
@@ -502,12 +575,7 @@ impl<'a> Evaluator<'a> {
                     },
                     Value::String(s) => Label::field(s),
                     Value::Bottom(_) => return i,
-                    v if !v.is_concrete_scalar() => {
-                        return Value::err(
-                            ErrorCode::Incomplete,
-                            format!("non-concrete index {v}"),
-                        );
-                    }
+                    v if !v.is_concrete_scalar() => return self.non_concrete_index(v, e, idx, env),
                     v => return Value::err(ErrorCode::Eval, format!("invalid index {v}")),
                 };
                 let base = self.default_of(base);
@@ -518,7 +586,7 @@ impl<'a> Evaluator<'a> {
                         return Value::err(ErrorCode::Eval, format!("invalid index {i}"));
                     }
                 }
-                self.select(base, &label)
+                self.select_at(base, &label, Some((env, idx.span())))
             }
             ast::Expr::Slice(x, lo, hi, _) => self.eval_slice(x, lo.as_deref(), hi.as_deref(), env),
             ast::Expr::Call(f, args, _) => {

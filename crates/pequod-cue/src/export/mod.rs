@@ -84,6 +84,20 @@ impl ExportError {
         s
     }
 
+    /// The span `cue` sorts the error by: none for a conflict between
+    /// values, a field not allowed, an empty disjunction or an incomplete
+    /// value (`cue` gives those only input positions), the first span
+    /// otherwise.
+    fn primary_span(&self) -> Option<&(usize, Span)> {
+        let msg = self.msg.as_str();
+        let unplaced = msg.starts_with("conflicting values")
+            || msg.starts_with("incomplete value")
+            || msg.starts_with("field not allowed")
+            || msg.starts_with("empty disjunction")
+            || msg.ends_with("errors in empty disjunction");
+        if unplaced { None } else { self.spans.first() }
+    }
+
     /// Resolves byte spans to line and column with the package's sources.
     pub(crate) fn resolve(&mut self, names: &[&str], sources: &[String]) {
         if self.unpositioned {
@@ -433,9 +447,9 @@ pub(crate) fn all_errors(ev: &mut Evaluator<'_>, v: Value, at: Option<VId>) -> V
     if let Err(e) = r {
         errs.push(e);
     }
-    // As CUE sorts errors: by first position, then by path.
+    // As CUE sorts errors: by primary position (none first), then by path.
     errs.sort_by_cached_key(|e| {
-        let pos = e.spans.first().map(|(f, s)| (*f, s.start));
+        let pos = e.primary_span().map(|(f, s)| (*f, s.start));
         let path: Vec<String> = e
             .path
             .split(['.', '['])

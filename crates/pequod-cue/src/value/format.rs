@@ -100,6 +100,14 @@ pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Value::Bytes(b) => f.write_str(&quote_bytes(b)),
         Value::Constraint(c) => {
             let mut parts = Vec::new();
+            let named = super::named::predeclared(c);
+            let mut bounds: Vec<&(super::BoundOp, Value)> = match named {
+                Some((name, rest)) => {
+                    parts.push(name.to_string());
+                    rest
+                }
+                None => c.bounds.iter().collect(),
+            };
             let kind_implied = !c.bounds.is_empty()
                 && c.bounds.iter().all(|(op, v)| {
                     let k = v.scalar_kind();
@@ -113,10 +121,9 @@ pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                         _ => c.kinds == k,
                     }
                 });
-            if !kind_implied {
+            if !kind_implied && parts.is_empty() {
                 parts.push(c.kinds.to_string());
             }
-            let mut bounds: Vec<&(super::BoundOp, Value)> = c.bounds.iter().collect();
             bounds.sort_by_key(|(op, _)| match op {
                 super::BoundOp::Gt | super::BoundOp::Ge => 0,
                 super::BoundOp::Lt | super::BoundOp::Le => 1,

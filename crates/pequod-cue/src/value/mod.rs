@@ -3,6 +3,7 @@
 
 pub mod format;
 mod kind;
+mod named;
 
 use std::fmt;
 use std::rc::Rc;
