@@ -654,7 +654,7 @@ impl<'a> Evaluator<'a> {
             }
             ast::Expr::Binary(BinaryOp::Disjunction, ..) => self.eval_disjunction(e, env),
             ast::Expr::Binary(BinaryOp::Unification, ..) => self.new_lit_vertex(e, env),
-            ast::Expr::Binary(op, l, r, _) => self.eval_binary(*op, l, r, env),
+            ast::Expr::Binary(op, l, r, span) => self.eval_binary(*op, l, r, *span, env),
             ast::Expr::Bad(_) => Value::err(ErrorCode::Eval, "invalid expression"),
         }
     }
@@ -664,6 +664,7 @@ impl<'a> Evaluator<'a> {
         op: BinaryOp,
         l: &'a ast::Expr,
         r: &'a ast::Expr,
+        span: crate::source::Span,
         env: Option<EnvId>,
     ) -> Value {
         if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
@@ -681,11 +682,13 @@ impl<'a> Evaluator<'a> {
                 return Value::Bool(is_bottom == (op == BinaryOp::Eq));
             }
         }
+        self.last_ref = None;
         let a = self.eval_expr(l, env);
         let a = self.default_of(a);
         if let Value::Bottom(_) = a {
             return a;
         }
+        let a_ref = self.last_ref.take();
         if (op == BinaryOp::And || op == BinaryOp::Or)
             && let Value::Bool(x) = a
         {
@@ -702,6 +705,7 @@ impl<'a> Evaluator<'a> {
         if let Value::Bottom(_) = b {
             return b;
         }
+        let b_ref = self.last_ref;
         let non_concrete = |v: &Value| {
             matches!(
                 v,
@@ -717,7 +721,9 @@ impl<'a> Evaluator<'a> {
                 format!("non-concrete value {x} in operand to {}", ops::op_str(op)),
             );
         }
-        match (&a, &b) {
+        // Operands that cannot go together are located as `cue` does: at
+        // the operation, then where each operand's value comes from.
+        let v = match (&a, &b) {
             (Value::Vertex(_), _) | (_, Value::Vertex(_)) => match op {
                 BinaryOp::Eq | BinaryOp::Ne => {
                     if self.is_concrete(&a) && self.is_concrete(&b) {
@@ -748,6 +754,32 @@ impl<'a> Evaluator<'a> {
                 ),
             },
             _ => ops::binary(op, &a, &b),
+        };
+        match v {
+            Value::Bottom(e) if e.spans.is_empty() && e.msg.starts_with("invalid operands") => {
+                let Some(file) = self.file_of(env) else {
+                    return Value::Bottom(e);
+                };
+                let mut spans = vec![(file, span)];
+                for (x, w) in [(l, a_ref), (r, b_ref)] {
+                    match w {
+                        Some(w) if matches!(x, ast::Expr::Ident(_) | ast::Expr::Selector(..)) => {
+                            spans.extend(self.positions(w, ""));
+                        }
+                        _ => spans.push((file, unparen(x).span())),
+                    }
+                }
+                let mut seen = Vec::with_capacity(spans.len());
+                spans.retain(|(f, s)| {
+                    let new = !seen.contains(&(*f, s.start));
+                    seen.push((*f, s.start));
+                    new
+                });
+                let mut e = (*e).clone();
+                e.spans = spans;
+                Value::Bottom(Rc::new(e))
+            }
+            v => v,
         }
     }
 
@@ -847,6 +879,7 @@ impl<'a> Evaluator<'a> {
             match part {
                 ast::InterpPart::Text(t) => buf.extend_from_slice(t),
                 ast::InterpPart::Expr(x) => {
+                    self.last_ref = None;
                     let v = self.eval_expr(x, env);
                     let v = self.default_of(v);
                     match &v {
@@ -858,9 +891,11 @@ impl<'a> Evaluator<'a> {
                         Value::Bottom(e)
                             if matches!(e.code, ErrorCode::Incomplete | ErrorCode::Cycle) =>
                         {
-                            incomplete.get_or_insert(v);
+                            if incomplete.is_none() {
+                                incomplete = Some(self.interpolation_error(i, x, env, e, true));
+                            }
                         }
-                        Value::Bottom(_) => return v,
+                        Value::Bottom(e) => return self.interpolation_error(i, x, env, e, true),
                         Value::Null | Value::Vertex(_) | Value::Builtin(_) => {
                             return Value::err(
                                 ErrorCode::Eval,
@@ -870,14 +905,24 @@ impl<'a> Evaluator<'a> {
                                 ),
                             );
                         }
-                        _ => {
-                            incomplete.get_or_insert_with(|| {
-                                Value::err(
-                                    ErrorCode::Incomplete,
-                                    format!("invalid interpolation: non-concrete value {v}"),
-                                )
-                            });
+                        _ if incomplete.is_none() => {
+                            let msg = match v {
+                                Value::Disjunction(_) => format!(
+                                    "unresolved disjunction {v} (type ({}))",
+                                    v.scalar_kind()
+                                ),
+                                _ => format!("non-concrete value {v} (type {})", v.scalar_kind()),
+                            };
+                            let e = crate::value::Error {
+                                code: ErrorCode::Incomplete,
+                                msg,
+                                spans: Vec::new(),
+                            };
+                            // `cue` locates neither `_` nor a disjunction.
+                            let placed = matches!(v, Value::Constraint(_));
+                            incomplete = Some(self.interpolation_error(i, x, env, &e, placed));
                         }
+                        _ => {}
                     }
                 }
             }
@@ -890,6 +935,47 @@ impl<'a> Evaluator<'a> {
         } else {
             Value::String(Rc::from(String::from_utf8_lossy(&buf).as_ref()))
         }
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    /// An error in part `x` of an interpolation, as `cue` reports it: at
+    /// the interpolation, then (if `placed`) where the part's value comes
+    /// from: its own positions, the field it refers to, or the part itself.
+    fn interpolation_error(
+        &self,
+        i: &ast::Interpolation,
+        x: &ast::Expr,
+        env: Option<EnvId>,
+        e: &crate::value::Error,
+        placed: bool,
+    ) -> Value {
+        let Some(file) = self.file_of(env) else {
+            return Value::err(e.code, format!("invalid interpolation: {}", e.msg));
+        };
+        let mut spans = vec![(file, i.span)];
+        if !placed {
+        } else if !e.spans.is_empty() {
+            spans.extend_from_slice(&e.spans);
+        } else if let (ast::Expr::Ident(_) | ast::Expr::Selector(..), Some(w)) = (x, self.last_ref)
+        {
+            spans.extend(self.positions(w, &e.msg));
+        } else {
+            spans.push((file, x.span()));
+        }
+        Value::Bottom(Rc::new(crate::value::Error {
+            code: e.code,
+            msg: format!("invalid interpolation: {}", e.msg),
+            spans,
+        }))
+    }
+}
+
+/// The expression inside any parentheses.
+fn unparen(e: &ast::Expr) -> &ast::Expr {
+    match e {
+        ast::Expr::Paren(x, _) => unparen(x),
+        e => e,
     }
 }
 

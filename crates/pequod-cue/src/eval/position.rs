@@ -72,8 +72,9 @@ impl<'a> Evaluator<'a> {
                 }
                 Expr::Call(..) if validator => first.push((file, x.span())),
                 Expr::Selector(..) if validator => bare.push((file, x.span())),
-                // `cue` gives the sized types (`int16`, `float32`) no position.
-                Expr::Ident(i) if super::lit::derived_type(&i.name).is_some() => {}
+                // `cue` gives `_` and the sized types (`int16`, `float32`) no
+                // position.
+                Expr::Ident(i) if i.name == "_" || super::lit::derived_type(&i.name).is_some() => {}
                 x => out.push((file, x.span())),
             });
         }
