@@ -891,9 +891,9 @@ impl<'a> Evaluator<'a> {
                         Value::Bottom(e)
                             if matches!(e.code, ErrorCode::Incomplete | ErrorCode::Cycle) =>
                         {
-                            if incomplete.is_none() {
-                                incomplete = Some(self.interpolation_error(i, x, env, e, true));
-                            }
+                            incomplete.get_or_insert_with(|| {
+                                self.interpolation_error(i, x, env, e, true)
+                            });
                         }
                         Value::Bottom(e) => return self.interpolation_error(i, x, env, e, true),
                         Value::Null | Value::Vertex(_) | Value::Builtin(_) => {
@@ -955,6 +955,7 @@ impl<'a> Evaluator<'a> {
         };
         let mut spans = vec![(file, i.span)];
         if !placed {
+            // Only the interpolation.
         } else if !e.spans.is_empty() {
             spans.extend_from_slice(&e.spans);
         } else if let (ast::Expr::Ident(_) | ast::Expr::Selector(..), Some(w)) = (x, self.last_ref)
