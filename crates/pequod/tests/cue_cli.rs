@@ -534,6 +534,15 @@ fn eval_concrete_errors_match() {
     assert!(n >= 1, "only {n} files");
 }
 
+/// A field alias, like a `let`, is seen only in its own file.
+#[test]
+fn aliases_and_lets_are_file_scoped() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/file-scope"));
+    let files = ["alias_1.cue", "alias_2.cue", "let_1.cue", "let_2.cue"];
+    let (ours, theirs) = side_by_side(&dir, &[&["export"][..], &files].concat());
+    assert_eq!(ours, theirs);
+}
+
 #[test]
 fn def_matches() {
     let n = same_for_all(&["def"], &[&format!("{CLI_FIXTURES}/def")], &[], true);

@@ -85,7 +85,9 @@ fn decl_key(d: &ast::Decl) -> usize {
 }
 
 impl<'a> Evaluator<'a> {
-    /// Looks a name up in the declarations of one struct or file.
+    /// Looks a name up in the declarations of one struct or file; `lets`
+    /// (the struct, or the file the name is written in) also lets it
+    /// name a `let` or a field alias, which are scoped to their file.
     fn lookup_decls(
         &self,
         decls: &'a [ast::Decl],
@@ -113,7 +115,7 @@ impl<'a> Evaluator<'a> {
                     if matches && let Some(a) = label().and_then(arc) {
                         return Some(Resolved::Arc(a));
                     }
-                    match &f.alias {
+                    match f.alias.as_ref().filter(|_| lets) {
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
                             if x.name == name && label().is_none() =>
                         {
