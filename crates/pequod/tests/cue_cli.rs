@@ -543,6 +543,16 @@ fn aliases_and_lets_are_file_scoped() {
     assert_eq!(ours, theirs);
 }
 
+/// Files of no package do not see each other's fields.
+#[test]
+fn files_of_no_package_are_apart() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/anonymous"));
+    for verb in ["eval", "export"] {
+        let (ours, theirs) = side_by_side(&dir, &[verb, "x.cue", "y.cue"]);
+        assert_eq!(ours, theirs, "{verb}");
+    }
+}
+
 #[test]
 fn def_matches() {
     let n = same_for_all(&["def"], &[&format!("{CLI_FIXTURES}/def")], &[], true);

@@ -80,6 +80,11 @@ fn package_name_of(path: &str) -> &str {
     last.split('@').next().unwrap_or("")
 }
 
+/// Whether a file belongs to no named package.
+fn is_anonymous(f: &ast::File) -> bool {
+    f.package.as_ref().is_none_or(|p| p.name.name == "_")
+}
+
 fn decl_key(d: &ast::Decl) -> usize {
     d.span().start
 }
@@ -184,6 +189,11 @@ impl<'a> Evaluator<'a> {
                 } => {
                     for (i, f) in files.iter().enumerate() {
                         if let Some(r) = self.lookup_decls(&f.decls, vertex, name, e, i == file) {
+                            // The files of an anonymous package (no package
+                            // clause, or `package _`) do not see each other.
+                            if i != file && files.iter().all(is_anonymous) {
+                                continue;
+                            }
                             return Some(r);
                         }
                     }

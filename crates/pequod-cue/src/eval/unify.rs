@@ -278,7 +278,8 @@ mod tests {
     fn bounds_merge() {
         let int = Value::kind(Kind::INT);
         let v = unify_scalar(&unify_scalar(&int, &ge(0)), &le(10));
-        assert_eq!(v.to_string(), "int & >=0 & <=10");
+        // An integer with `>=0` prints as `uint`, as in `cue`.
+        assert_eq!(v.to_string(), "uint & <=10");
         // cue keeps a bound that allows one value a bound (incomplete at
         // export), as `cue export` of `x: int & >=3 & <=3` shows.
         assert_eq!(unify_scalar(&ge(3), &le(3)).to_string(), ">=3 & <=3");
