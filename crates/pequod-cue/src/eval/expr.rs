@@ -85,6 +85,13 @@ fn is_anonymous(f: &ast::File) -> bool {
     f.package.as_ref().is_none_or(|p| p.name.name == "_")
 }
 
+/// Whether a file is a pseudo-file (`--expression`, which
+/// [`crate::Compiled::with_file`] adds for the CLI's `-e`): in the scope of
+/// the whole package, whatever its package.
+fn is_pseudo(f: &ast::File) -> bool {
+    f.name.starts_with("--")
+}
+
 fn decl_key(d: &ast::Decl) -> usize {
     d.span().start
 }
@@ -191,7 +198,10 @@ impl<'a> Evaluator<'a> {
                         if let Some(r) = self.lookup_decls(&f.decls, vertex, name, e, i == file) {
                             // The files of an anonymous package (no package
                             // clause, or `package _`) do not see each other.
-                            if i != file && files.iter().all(is_anonymous) {
+                            if i != file
+                                && files.get(file).is_some_and(|f| !is_pseudo(f))
+                                && files.iter().all(|f| is_pseudo(f) || is_anonymous(f))
+                            {
                                 continue;
                             }
                             return Some(r);
@@ -344,7 +354,12 @@ impl<'a> Evaluator<'a> {
             }
             None => match predeclared(&i.name) {
                 Some(v) => v,
-                None => Value::err(ErrorCode::Eval, format!("reference {:?} not found", i.name)),
+                // At the name, as `cue` reports it when compiling.
+                None => Value::Bottom(Rc::new(crate::value::Error {
+                    code: ErrorCode::Eval,
+                    msg: format!("reference {:?} not found", i.name),
+                    spans: self.file_of(env).map(|f| (f, i.span)).into_iter().collect(),
+                })),
             },
         }
     }

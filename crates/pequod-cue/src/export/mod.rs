@@ -1,6 +1,7 @@
 //! Export of evaluated values to JSON, in `cue export` field order.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 mod cue;
 
@@ -10,7 +11,7 @@ pub use cue::{CueMode, EvalFields};
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::source::Span;
 use crate::value::format::format_float;
-use crate::value::{ErrorCode, VId, Value};
+use crate::value::{Error, ErrorCode, VId, Value};
 
 /// Why a value could not be exported.
 ///
@@ -294,21 +295,35 @@ impl Writer<'_, '_> {
 
     /// The first vertex at or below `v` (through regular fields and
     /// definitions, to `depth` levels) that is a structural cycle.
-    fn structural_cycle(&mut self, v: VId, depth: usize) -> Option<VId> {
-        self.first_error(v, depth, &|code| code == ErrorCode::Structural)
+    /// A structural cycle at or below a definition, or a name in it that
+    /// resolves to nothing (`cue` reports those when compiling, wherever
+    /// they are).
+    fn definition_error(&mut self, v: VId, depth: usize) -> Option<(VId, Rc<Error>)> {
+        self.first_error(v, depth, &|e| {
+            e.code == ErrorCode::Structural
+                || (e.code == ErrorCode::Eval
+                    && e.msg.starts_with("reference \"")
+                    && e.msg.ends_with("\" not found"))
+        })
     }
 
     /// The first vertex at or below `v` (to `depth` levels, hidden fields
-    /// and definitions included) whose error `wanted` accepts.
+    /// and definitions included) whose error, or whose struct's pending
+    /// error, `wanted` accepts.
     fn first_error(
         &mut self,
         v: VId,
         depth: usize,
-        wanted: &dyn Fn(ErrorCode) -> bool,
-    ) -> Option<VId> {
+        wanted: &dyn Fn(&Error) -> bool,
+    ) -> Option<(VId, Rc<Error>)> {
         let val = self.ev.value_of(v);
         if let Value::Bottom(e) = &val {
-            return wanted(e.code).then_some(v);
+            return wanted(e).then(|| (v, e.clone()));
+        }
+        if let Some(e) = &self.ev.vertices[v].pending
+            && wanted(e)
+        {
+            return Some((v, e.clone()));
         }
         if depth == 0 || !matches!(val, Value::Vertex(_)) {
             return None;
@@ -335,14 +350,15 @@ impl Writer<'_, '_> {
         // even though definitions are not exported.
         for (l, a) in &arcs {
             if let Label::Def(_) = l
-                && let Some(c) = self.structural_cycle(*a, 8)
+                && let Some((c, e)) = self.definition_error(*a, 8)
             {
-                let e = self.err(
-                    Some(c),
-                    "",
-                    ErrorCode::Structural,
-                    "structural cycle".into(),
-                );
+                let e = if e.code == ErrorCode::Structural {
+                    self.err(Some(c), "", e.code, "structural cycle".into())
+                } else {
+                    let mut x = self.err(Some(c), "", e.code, e.msg.clone());
+                    x.spans.clone_from(&e.spans);
+                    x
+                };
                 match &mut self.errors {
                     Some(errs) => errs.push(e),
                     None => return Err(e),
@@ -355,10 +371,9 @@ impl Writer<'_, '_> {
             // function that is not known yet — are permanent, so they are
             // left to the fields that use them.)
             if matches!(l, Label::Hidden(_))
-                && let Some(c) = self.first_error(*a, 8, &|code| {
-                    matches!(code, ErrorCode::Eval | ErrorCode::User)
+                && let Some((c, b)) = self.first_error(*a, 8, &|e| {
+                    matches!(e.code, ErrorCode::Eval | ErrorCode::User)
                 })
-                && let Value::Bottom(b) = self.ev.value_of(c)
             {
                 let e = self.err(Some(c), "", b.code, b.msg.to_string());
                 match &mut self.errors {
