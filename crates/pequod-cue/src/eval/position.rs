@@ -98,6 +98,74 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+impl<'a> Evaluator<'a> {
+    /// For a conflict at `v`, where the values that a reference among its
+    /// conjuncts brings in are written: `cue` names those too (`d: a & 1`
+    /// with `a: "x"` is located at `"x"` as well).
+    pub(crate) fn referenced_positions(&mut self, v: VId, depth: usize) -> Vec<(usize, Span)> {
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        let conjuncts: Vec<(&'a Expr, Option<super::EnvId>)> = x
+            .conjuncts
+            .iter()
+            .filter_map(|c| match c.src {
+                Src::Expr(e) => Some((e, c.env)),
+                _ => None,
+            })
+            .collect();
+        for (e, env) in conjuncts {
+            let mut refs = Vec::new();
+            leaves(e, &mut |x| {
+                if matches!(x, Expr::Ident(_) | Expr::Selector(..)) {
+                    refs.push(x);
+                }
+            });
+            for r in refs {
+                self.last_ref = None;
+                self.eval_expr(r, env);
+                let Some(w) = self.last_ref.take() else {
+                    continue;
+                };
+                if w == v {
+                    continue;
+                }
+                let direct = self.positions(w, "");
+                // Only the values, not the references passed on the way.
+                let mut nested = Vec::new();
+                if depth > 0 {
+                    nested = self.referenced_positions(w, depth - 1);
+                }
+                let passed = self.reference_spans(w);
+                out.extend(direct.into_iter().filter(|p| !passed.contains(p)));
+                out.extend(nested);
+            }
+        }
+        out
+    }
+
+    /// The spans of the references among a vertex's conjuncts.
+    fn reference_spans(&self, v: VId) -> Vec<(usize, Span)> {
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let Some(file) = self.file_of(c.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| {
+                if matches!(x, Expr::Ident(_) | Expr::Selector(..)) {
+                    out.push((file, x.span()));
+                }
+            });
+        }
+        out
+    }
+}
+
 /// Calls `f` with the operands of a chain of `&`.
 fn leaves<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     match e {

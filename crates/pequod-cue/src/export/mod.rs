@@ -193,7 +193,15 @@ impl Writer<'_, '_> {
 
     fn err(&mut self, v: Option<VId>, path: &str, code: ErrorCode, msg: String) -> ExportError {
         let (path, spans) = match v {
-            Some(v) => (self.ev.path(v), self.ev.positions(v, &msg)),
+            Some(v) => {
+                let mut spans = self.ev.positions(v, &msg);
+                if msg.starts_with("conflicting values") {
+                    spans.extend(self.ev.referenced_positions(v, 4));
+                    spans.sort_by_key(|(f, s)| (*f, s.start));
+                    spans.dedup_by_key(|(f, s)| (*f, s.start));
+                }
+                (self.ev.path(v), spans)
+            }
             None => (path.to_string(), Vec::new()),
         };
         let mut e = ExportError::new(path, code, msg);
