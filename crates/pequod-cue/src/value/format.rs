@@ -87,6 +87,24 @@ fn write_vertex(id: VId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("{...}")
 }
 
+/// Whether a constraint's kinds are those its bounds imply (`>3` is a
+/// number), so that it is written without them.
+pub(crate) fn kind_implied(c: &super::Constraint) -> bool {
+    !c.bounds.is_empty()
+        && c.bounds.iter().all(|(op, v)| {
+            let k = v.scalar_kind();
+            match op {
+                super::BoundOp::Match | super::BoundOp::NotMatch => {
+                    c.kinds == super::Kind::STRING
+                        || c.kinds == (super::Kind::STRING | super::Kind::BYTES)
+                }
+                super::BoundOp::Ne => c.kinds == super::Kind::TOP,
+                _ if k.overlaps(super::Kind::NUMBER) => c.kinds == super::Kind::NUMBER,
+                _ => c.kinds == k,
+            }
+        })
+}
+
 /// Writes a value in CUE syntax.
 pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match v {
@@ -108,20 +126,7 @@ pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 }
                 None => c.bounds.iter().collect(),
             };
-            let kind_implied = !c.bounds.is_empty()
-                && c.bounds.iter().all(|(op, v)| {
-                    let k = v.scalar_kind();
-                    match op {
-                        super::BoundOp::Match | super::BoundOp::NotMatch => {
-                            c.kinds == super::Kind::STRING
-                                || c.kinds == (super::Kind::STRING | super::Kind::BYTES)
-                        }
-                        super::BoundOp::Ne => c.kinds == super::Kind::TOP,
-                        _ if k.overlaps(super::Kind::NUMBER) => c.kinds == super::Kind::NUMBER,
-                        _ => c.kinds == k,
-                    }
-                });
-            if !kind_implied && parts.is_empty() {
+            if !kind_implied(c) && parts.is_empty() {
                 parts.push(c.kinds.to_string());
             }
             bounds.sort_by_key(|(op, _)| match op {

@@ -37,3 +37,8 @@ pub(crate) fn predeclared(c: &Constraint) -> Option<(&'static str, Vec<&(BoundOp
     let rest = c.bounds.iter().enumerate().filter(|(i, _)| *i != zero);
     Some(("uint", rest.map(|(_, b)| b).collect()))
 }
+
+/// Whether a constraint is exactly a predeclared sized type (`int16`).
+pub(crate) fn named_type(c: &Constraint) -> bool {
+    predeclared(c).is_some_and(|(_, rest)| rest.is_empty())
+}
