@@ -8,6 +8,11 @@ use crate::value::{Disjunct, ErrorCode, VId, Value};
 /// Maximum number of disjunct combinations tried for one vertex.
 const MAX_DISJUNCTS: usize = 256;
 
+/// A combination of disjuncts: the one chosen from each disjunction (with
+/// its closedness group), and for each disjunction with defaults, whether
+/// a default was chosen.
+type Candidate = (Vec<(Value, u32)>, Vec<bool>);
+
 impl<'a> Evaluator<'a> {
     /// Resolves the disjunctions `disj` of `v`, whose other conjuncts gave
     /// the scalar `base` and the arcs already in `v`; `closed` says whether
@@ -20,9 +25,7 @@ impl<'a> Evaluator<'a> {
         closed: bool,
         facts: GroupFacts,
     ) {
-        // Each candidate: the disjunct chosen from each disjunction, and
-        // for each disjunction with defaults, whether a default was chosen.
-        let mut cands: Vec<(Vec<(Value, u32)>, Vec<bool>)> = vec![(Vec::new(), Vec::new())];
+        let mut cands: Vec<Candidate> = vec![(Vec::new(), Vec::new())];
         for (i, d) in disj.iter().enumerate() {
             let Value::Disjunction(ds) = d else { continue };
             let group = groups.get(i).copied().unwrap_or(0);
