@@ -350,7 +350,12 @@ impl Writer<'_, '_> {
     fn vertex(&mut self, w: VId, level: usize) -> Result<(), ExportError> {
         self.ev.eval_vertex(w);
         if let Some(p) = self.ev.vertices[w].pending.clone() {
-            return Err(self.err(Some(w), "", p.code, p.msg.clone()));
+            let mut e = self.err(Some(w), "", p.code, p.msg.clone());
+            // Where the error arose (a comprehension's source), if known.
+            if !p.spans.is_empty() {
+                e.spans.clone_from(&p.spans);
+            }
+            return Err(e);
         }
         let is_list = self.ev.vertices[w].is_list;
         let arcs: Vec<(Label, VId)> = self.ev.ordered_arcs(w);
