@@ -7,6 +7,7 @@
 //! gives CUE's lazy, order-independent semantics.
 
 mod closedness;
+mod compact;
 mod compare;
 mod comprehension;
 mod cycle;

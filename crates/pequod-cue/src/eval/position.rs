@@ -167,7 +167,7 @@ impl<'a> Evaluator<'a> {
 }
 
 /// Calls `f` with the operands of a chain of `&`.
-fn leaves<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+pub(super) fn leaves<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     match e {
         Expr::Binary(BinaryOp::Unification, x, y, _) => {
             leaves(x, f);

@@ -290,20 +290,26 @@ impl<'a> Evaluator<'a> {
                 }
                 None => Value::Top,
             },
-            _ if x.is_list => Value::err(
-                ErrorCode::Eval,
-                format!(
-                    "conflicting values [...] and {base} (mismatched types list and {})",
-                    base.scalar_kind()
-                ),
-            ),
-            _ if cx.real_struct || has_regular => Value::err(
-                ErrorCode::Eval,
-                format!(
-                    "conflicting values {base} and {{...}} (mismatched types {} and struct)",
-                    base.scalar_kind()
-                ),
-            ),
+            _ if x.is_list => self.literal_conflict(v, &base).unwrap_or_else(|| {
+                Value::err(
+                    ErrorCode::Eval,
+                    format!(
+                        "conflicting values [...] and {base} (mismatched types list and {})",
+                        base.scalar_kind()
+                    ),
+                )
+            }),
+            _ if cx.real_struct || has_regular => {
+                self.literal_conflict(v, &base).unwrap_or_else(|| {
+                    Value::err(
+                        ErrorCode::Eval,
+                        format!(
+                            "conflicting values {base} and {{...}} (mismatched types {} and struct)",
+                            base.scalar_kind()
+                        ),
+                    )
+                })
+            }
             _ => {
                 self.vertices[v].is_struct = false;
                 base
