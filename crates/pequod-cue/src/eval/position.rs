@@ -118,7 +118,7 @@ impl<'a> Evaluator<'a> {
         for (e, env) in conjuncts {
             let mut refs = Vec::new();
             leaves(e, &mut |x| {
-                if matches!(x, Expr::Ident(_) | Expr::Selector(..)) {
+                if is_reference(x) {
                     refs.push(x);
                 }
             });
@@ -145,6 +145,53 @@ impl<'a> Evaluator<'a> {
         out
     }
 
+    /// Where an incomplete value of `v` comes from, as `cue` names it: a
+    /// lone type (`int`) at its first mention, a lone bound (`=~"a"` of
+    /// `string & =~"a"`) at the bound; a value made of several (`int &
+    /// >3`) nowhere.
+    pub(crate) fn incomplete_spans(
+        &mut self,
+        v: VId,
+        c: &crate::value::Constraint,
+    ) -> Vec<(usize, Span)> {
+        if c.bounds.is_empty() {
+            // The type's first mention, here or where a reference leads,
+            // then the references.
+            let refs = self.reference_spans(v);
+            let mut values: Vec<(usize, Span)> = self
+                .positions(v, "")
+                .into_iter()
+                .filter(|p| !refs.contains(p))
+                .collect();
+            values.extend(self.referenced_positions(v, 4));
+            values.sort_by_key(|(f, s)| (*f, s.start));
+            let mut out: Vec<(usize, Span)> = values.into_iter().take(1).collect();
+            out.extend(refs);
+            out.sort_by_key(|(f, s)| (*f, s.start));
+            out.dedup_by_key(|(f, s)| (*f, s.start));
+            return out;
+        }
+        if c.bounds.len() > 1 || !crate::value::format::kind_implied(c) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        for cj in &x.conjuncts {
+            let Src::Expr(e) = &cj.src else { continue };
+            let Some(file) = self.file_of(cj.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| {
+                if out.is_empty() && matches!(x, Expr::Unary(op, ..) if bound_op(*op).is_some()) {
+                    out.push((file, x.span()));
+                }
+            });
+        }
+        out
+    }
+
     /// The spans of the references among a vertex's conjuncts.
     fn reference_spans(&self, v: VId) -> Vec<(usize, Span)> {
         let mut out = Vec::new();
@@ -157,12 +204,25 @@ impl<'a> Evaluator<'a> {
                 continue;
             };
             leaves(e, &mut |x| {
-                if matches!(x, Expr::Ident(_) | Expr::Selector(..)) {
+                if is_reference(x) {
                     out.push((file, x.span()));
                 }
             });
         }
         out
+    }
+}
+
+/// Whether a leaf refers to a field (not to a predeclared type).
+fn is_reference(x: &Expr) -> bool {
+    match x {
+        Expr::Selector(..) => true,
+        Expr::Ident(i) => {
+            i.name != "_"
+                && !super::lit::is_kind_name(&i.name)
+                && super::lit::derived_type(&i.name).is_none()
+        }
+        _ => false,
     }
 }
 

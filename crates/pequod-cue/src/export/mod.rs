@@ -292,6 +292,19 @@ impl Writer<'_, '_> {
                 Ok(())
             }
             Value::Vertex(w) => self.vertex(w, level),
+            Value::Constraint(c) => {
+                let text = crate::value::format::incomplete_text(&c);
+                let mut e = self.err(
+                    at,
+                    "",
+                    ErrorCode::Incomplete,
+                    format!("incomplete value {text}"),
+                );
+                if let Some(v) = at {
+                    e.spans = self.ev.incomplete_spans(v, &c);
+                }
+                Err(e)
+            }
             other => {
                 let msg = format!("incomplete value {other}");
                 let mut e = self.err(at, "", ErrorCode::Incomplete, msg);

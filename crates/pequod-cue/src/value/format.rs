@@ -87,6 +87,21 @@ fn write_vertex(id: VId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("{...}")
 }
 
+/// A constraint as `cue` names an incomplete value: a predeclared type by
+/// name, else its bounds and then its kind (`>3 & int`).
+pub fn incomplete_text(c: &super::Constraint) -> String {
+    if super::named::named_type(c) || c.bounds.is_empty() || kind_implied(c) {
+        return Value::Constraint(std::rc::Rc::new(c.clone())).to_string();
+    }
+    let mut parts: Vec<String> = c
+        .bounds
+        .iter()
+        .map(|(op, b)| format!("{}{b}", op.as_str()))
+        .collect();
+    parts.push(c.kinds.to_string());
+    parts.join(" & ")
+}
+
 /// Whether a constraint's kinds are those its bounds imply (`>3` is a
 /// number), so that it is written without them.
 pub(crate) fn kind_implied(c: &super::Constraint) -> bool {
