@@ -46,6 +46,7 @@ impl<'a> Evaluator<'a> {
             .split_once("(out of bound ")
             .map(|(_, b)| b.trim_end_matches(')'));
         let validator = msg.contains("(does not satisfy ");
+        let conflict = msg.starts_with("conflicting values") && msg.contains("(mismatched types");
         let mut first = Vec::new();
         let mut bare = Vec::new();
         let mut out = Vec::new();
@@ -70,6 +71,10 @@ impl<'a> Evaluator<'a> {
                         first.push((file, x.span()));
                     }
                 }
+                // A conflict of types leaves out the bounds it does not name
+                // (`int` of `int & >3` against a string).
+                Expr::Unary(op, ..)
+                    if conflict && bound_op(*op).is_some_and(|o| !msg.contains(o)) => {}
                 Expr::Call(..) if validator => first.push((file, x.span())),
                 Expr::Selector(..) if validator => bare.push((file, x.span())),
                 // `cue` gives `_` and the sized types (`int16`, `float32`) no
@@ -102,7 +107,12 @@ impl<'a> Evaluator<'a> {
     /// For a conflict at `v`, where the values that a reference among its
     /// conjuncts brings in are written: `cue` names those too (`d: a & 1`
     /// with `a: "x"` is located at `"x"` as well).
-    pub(crate) fn referenced_positions(&mut self, v: VId, depth: usize) -> Vec<(usize, Span)> {
+    pub(crate) fn referenced_positions(
+        &mut self,
+        v: VId,
+        depth: usize,
+        msg: &str,
+    ) -> Vec<(usize, Span)> {
         let mut out = Vec::new();
         let Some(x) = self.vertices.get(v) else {
             return out;
@@ -131,11 +141,11 @@ impl<'a> Evaluator<'a> {
                 if w == v {
                     continue;
                 }
-                let direct = self.positions(w, "");
+                let direct = self.positions(w, msg);
                 // Only the values, not the references passed on the way.
                 let mut nested = Vec::new();
                 if depth > 0 {
-                    nested = self.referenced_positions(w, depth - 1);
+                    nested = self.referenced_positions(w, depth - 1, msg);
                 }
                 let passed = self.reference_spans(w);
                 out.extend(direct.into_iter().filter(|p| !passed.contains(p)));
@@ -163,7 +173,7 @@ impl<'a> Evaluator<'a> {
                 .into_iter()
                 .filter(|p| !refs.contains(p))
                 .collect();
-            values.extend(self.referenced_positions(v, 4));
+            values.extend(self.referenced_positions(v, 4, ""));
             values.sort_by_key(|(f, s)| (*f, s.start));
             let mut out: Vec<(usize, Span)> = values.into_iter().take(1).collect();
             out.extend(refs);

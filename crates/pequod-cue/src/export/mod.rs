@@ -196,7 +196,7 @@ impl Writer<'_, '_> {
             Some(v) => {
                 let mut spans = self.ev.positions(v, &msg);
                 if msg.starts_with("conflicting values") {
-                    spans.extend(self.ev.referenced_positions(v, 4));
+                    spans.extend(self.ev.referenced_positions(v, 4, &msg));
                     spans.sort_by_key(|(f, s)| (*f, s.start));
                     spans.dedup_by_key(|(f, s)| (*f, s.start));
                 }
