@@ -488,5 +488,6 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+pub(crate) use ops::op_str as ops_str;
 pub(crate) use ops::{binary as binary_op, int_div};
 pub(crate) use unify::{compare, to_decimal, unify_scalar};

@@ -239,6 +239,27 @@ impl CueWriter<'_, '_> {
         }
     }
 
+    /// A field not known yet (an incomplete error) as the expression it is
+    /// declared as, which `cue eval` and `cue def` print (`s: list.Sort(x,
+    /// cmp)`).
+    fn pending_expr(&mut self, a: VId) -> Option<String> {
+        if self.mode == CueMode::Export {
+            return None;
+        }
+        match self.ev.value_of(a) {
+            Value::Bottom(e) if e.code == ErrorCode::Incomplete => {}
+            _ => return None,
+        }
+        match self.ev.vertices[a].conjuncts.as_slice() {
+            [
+                Conjunct {
+                    src: Src::Expr(e), ..
+                },
+            ] => super::source::text(e),
+            _ => None,
+        }
+    }
+
     /// In `cue def`, the name of the definition a field is declared as
     /// (`c: #Container`), which it prints instead of the expansion.
     fn reference(&self, a: VId) -> Option<String> {
@@ -325,7 +346,10 @@ impl CueWriter<'_, '_> {
             let value = match (self.reference(a), self.bottom(a)) {
                 (Some(name), _) => name,
                 (None, Some(comment)) => format!("_|_ {comment}"),
-                (None, None) => self.value(v.clone(), level),
+                (None, None) => match self.pending_expr(a) {
+                    Some(text) => text,
+                    None => self.value(v.clone(), level),
+                },
             };
             let align = !value.contains('\n') && !matches!(self.ev.default_of(v), Value::Vertex(_));
             lines.push(Line {
