@@ -202,6 +202,83 @@ impl<'a> Evaluator<'a> {
         out
     }
 
+    /// For a value out of a bound that `v` has through a reference
+    /// (`port: #Port`), where `cue` locates it: at that bound, then at the
+    /// values `v` itself declares, without the references. `None` when the
+    /// bound is `v`'s own or is not found.
+    pub(crate) fn referenced_bound(&mut self, v: VId, msg: &str) -> Option<Vec<(usize, Span)>> {
+        let bound = msg.split_once("(out of bound ")?.1.trim_end_matches(')');
+        let op = &bound[..bound.find(|c| !"<>=!~".contains(c)).unwrap_or(bound.len())];
+        let mut own_values = Vec::new();
+        let mut refs = Vec::new();
+        let x = self.vertices.get(v)?;
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let file = self.file_of(c.env)?;
+            let mut own_bound = false;
+            leaves(e, &mut |x| match x {
+                Expr::Unary(o, ..) if bound_op(*o) == Some(op) => own_bound = true,
+                x if is_reference(x) => refs.push((x, c.env)),
+                Expr::Unary(o, ..) if bound_op(*o).is_some() => {}
+                x => own_values.push((file, x.span())),
+            });
+            if own_bound {
+                return None;
+            }
+        }
+        for (r, env) in refs {
+            self.last_ref = None;
+            self.eval_expr(r, env);
+            let Some(w) = self.last_ref.take() else {
+                continue;
+            };
+            if w == v {
+                continue;
+            }
+            if let Some(at) = self.bound_leaf(w, op, 4) {
+                let mut out = vec![at];
+                out.extend(own_values);
+                return Some(out);
+            }
+        }
+        None
+    }
+
+    /// The first bound leaf with operator `op` among `v`'s conjuncts or,
+    /// to `depth` levels, those of the fields they refer to.
+    fn bound_leaf(&mut self, v: VId, op: &str, depth: usize) -> Option<(usize, Span)> {
+        let x = self.vertices.get(v)?;
+        let mut refs = Vec::new();
+        let mut found = None;
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let Some(file) = self.file_of(c.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| match x {
+                Expr::Unary(o, ..) if found.is_none() && bound_op(*o) == Some(op) => {
+                    found = Some((file, x.span()));
+                }
+                x if is_reference(x) => refs.push((x, c.env)),
+                _ => {}
+            });
+        }
+        if found.is_some() || depth == 0 {
+            return found;
+        }
+        for (r, env) in refs {
+            self.last_ref = None;
+            self.eval_expr(r, env);
+            if let Some(w) = self.last_ref.take()
+                && w != v
+                && let Some(at) = self.bound_leaf(w, op, depth - 1)
+            {
+                return Some(at);
+            }
+        }
+        None
+    }
+
     /// The spans of the references among a vertex's conjuncts.
     fn reference_spans(&self, v: VId) -> Vec<(usize, Span)> {
         let mut out = Vec::new();

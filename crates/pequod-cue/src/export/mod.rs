@@ -196,6 +196,9 @@ impl Writer<'_, '_> {
         let (path, spans) = match v {
             Some(v) => {
                 let mut spans = self.ev.positions(v, &msg);
+                if let Some(at) = self.ev.referenced_bound(v, &msg) {
+                    spans = at;
+                }
                 if msg.starts_with("conflicting values") {
                     spans.extend(self.ev.referenced_positions(v, 4, &msg));
                     spans.sort_by_key(|(f, s)| (*f, s.start));
