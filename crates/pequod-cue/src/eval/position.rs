@@ -237,11 +237,31 @@ impl<'a> Evaluator<'a> {
             }
             if let Some(at) = self.bound_leaf(w, op, 4) {
                 let mut out = vec![at];
+                // A reference to the bound alone (`#N: =~"^a"`) is named too.
+                if self.leaf_count(w) == 1
+                    && let Some(file) = self.file_of(env)
+                {
+                    out.push((file, r.span()));
+                }
                 out.extend(own_values);
                 return Some(out);
             }
         }
         None
+    }
+
+    /// How many `&` operands make up the conjuncts of `v`.
+    fn leaf_count(&self, v: VId) -> usize {
+        let mut n = 0;
+        if let Some(x) = self.vertices.get(v) {
+            for c in &x.conjuncts {
+                match &c.src {
+                    Src::Expr(e) => leaves(e, &mut |_| n += 1),
+                    _ => n += 1,
+                }
+            }
+        }
+        n
     }
 
     /// The first bound leaf with operator `op` among `v`'s conjuncts or,
