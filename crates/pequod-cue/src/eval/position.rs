@@ -75,7 +75,11 @@ impl<'a> Evaluator<'a> {
                 // (`int` of `int & >3` against a string).
                 Expr::Unary(op, ..)
                     if conflict && bound_op(*op).is_some_and(|o| !msg.contains(o)) => {}
-                Expr::Call(..) if validator => first.push((file, x.span())),
+                // A validator first, then among the rest its arguments.
+                Expr::Call(_, args, _) if validator => {
+                    first.push((file, x.span()));
+                    out.extend(args.iter().map(|a| (file, a.span())));
+                }
                 Expr::Selector(..) if validator => bare.push((file, x.span())),
                 // `cue` gives `_` and the sized types (`int16`, `float32`) no
                 // position.
