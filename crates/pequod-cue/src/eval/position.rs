@@ -206,13 +206,19 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    /// For a value out of a bound that `v` has through a reference
-    /// (`port: #Port`), where `cue` locates it: at that bound, then at the
+    /// For a value out of a bound, or failing a validator, that `v` has
+    /// through a reference (`port: #Port`), where `cue` locates it: at that
+    /// bound (or validator, then among the rest its arguments), then at the
     /// values `v` itself declares, without the references. `None` when the
     /// bound is `v`'s own or is not found.
     pub(crate) fn referenced_bound(&mut self, v: VId, msg: &str) -> Option<Vec<(usize, Span)>> {
-        let bound = msg.split_once("(out of bound ")?.1.trim_end_matches(')');
-        let op = &bound[..bound.find(|c| !"<>=!~".contains(c)).unwrap_or(bound.len())];
+        // `None` for a validator (a call), else the bound's operator.
+        let op: Option<&str> = if msg.contains("(does not satisfy ") {
+            None
+        } else {
+            let bound = msg.split_once("(out of bound ")?.1.trim_end_matches(')');
+            Some(&bound[..bound.find(|c| !"<>=!~".contains(c)).unwrap_or(bound.len())])
+        };
         let mut own_values = Vec::new();
         let mut refs = Vec::new();
         let x = self.vertices.get(v)?;
@@ -221,7 +227,7 @@ impl<'a> Evaluator<'a> {
             let file = self.file_of(c.env)?;
             let mut own_bound = false;
             leaves(e, &mut |x| match x {
-                Expr::Unary(o, ..) if bound_op(*o) == Some(op) => own_bound = true,
+                x if is_target(x, op) => own_bound = true,
                 x if is_reference(x) => refs.push((x, c.env)),
                 Expr::Unary(o, ..) if bound_op(*o).is_some() => {}
                 x => own_values.push((file, x.span())),
@@ -239,38 +245,36 @@ impl<'a> Evaluator<'a> {
             if w == v {
                 continue;
             }
-            if let Some(at) = self.bound_leaf(w, op, 4) {
-                let mut out = vec![at];
+            if let Some((at, args)) = self.bound_leaf(w, op, 4) {
+                let mut rest = args;
                 // A reference to the bound alone (`#N: =~"^a"`) is named too.
                 if self.leaf_count(w) == 1
                     && let Some(file) = self.file_of(env)
                 {
-                    out.push((file, r.span()));
+                    rest.push((file, r.span()));
                 }
-                out.extend(own_values);
+                rest.extend(own_values);
+                if op.is_none() {
+                    rest.sort_by_key(|(f, s)| (*f, s.start));
+                }
+                let mut out = vec![at];
+                out.extend(rest);
                 return Some(out);
             }
         }
         None
     }
 
-    /// How many `&` operands make up the conjuncts of `v`.
-    fn leaf_count(&self, v: VId) -> usize {
-        let mut n = 0;
-        if let Some(x) = self.vertices.get(v) {
-            for c in &x.conjuncts {
-                match &c.src {
-                    Src::Expr(e) => leaves(e, &mut |_| n += 1),
-                    _ => n += 1,
-                }
-            }
-        }
-        n
-    }
-
-    /// The first bound leaf with operator `op` among `v`'s conjuncts or,
-    /// to `depth` levels, those of the fields they refer to.
-    fn bound_leaf(&mut self, v: VId, op: &str, depth: usize) -> Option<(usize, Span)> {
+    /// The first leaf that is the bound with operator `op` (or, for
+    /// `None`, a validator call, with its arguments) among `v`'s conjuncts
+    /// or, to `depth` levels, those of the fields they refer to.
+    #[allow(clippy::type_complexity, reason = "a span and its companions")]
+    fn bound_leaf(
+        &mut self,
+        v: VId,
+        op: Option<&str>,
+        depth: usize,
+    ) -> Option<((usize, Span), Vec<(usize, Span)>)> {
         let x = self.vertices.get(v)?;
         let mut refs = Vec::new();
         let mut found = None;
@@ -280,8 +284,12 @@ impl<'a> Evaluator<'a> {
                 continue;
             };
             leaves(e, &mut |x| match x {
-                Expr::Unary(o, ..) if found.is_none() && bound_op(*o) == Some(op) => {
-                    found = Some((file, x.span()));
+                x if found.is_none() && is_target(x, op) => {
+                    let args = match x {
+                        Expr::Call(_, args, _) => args.iter().map(|a| (file, a.span())).collect(),
+                        _ => Vec::new(),
+                    };
+                    found = Some(((file, x.span()), args));
                 }
                 x if is_reference(x) => refs.push((x, c.env)),
                 _ => {}
@@ -303,6 +311,20 @@ impl<'a> Evaluator<'a> {
         None
     }
 
+    /// How many `&` operands make up the conjuncts of `v`.
+    fn leaf_count(&self, v: VId) -> usize {
+        let mut n = 0;
+        if let Some(x) = self.vertices.get(v) {
+            for c in &x.conjuncts {
+                match &c.src {
+                    Src::Expr(e) => leaves(e, &mut |_| n += 1),
+                    _ => n += 1,
+                }
+            }
+        }
+        n
+    }
+
     /// The spans of the references among a vertex's conjuncts.
     fn reference_spans(&self, v: VId) -> Vec<(usize, Span)> {
         let mut out = Vec::new();
@@ -321,6 +343,16 @@ impl<'a> Evaluator<'a> {
             });
         }
         out
+    }
+}
+
+/// Whether a leaf is the bound with operator `op`, or for `None` a call
+/// (a validator).
+fn is_target(x: &Expr, op: Option<&str>) -> bool {
+    match (x, op) {
+        (Expr::Unary(o, ..), Some(op)) => bound_op(*o) == Some(op),
+        (Expr::Call(..), None) => true,
+        _ => false,
     }
 }
 
