@@ -658,7 +658,23 @@ impl<'a> Evaluator<'a> {
                     UnaryOp::Eq => None,
                     _ => {
                         let v = self.default_of(v);
-                        return ops::unary(*op, &v);
+                        let r = ops::unary(*op, &v);
+                        // Named by its source, at the operand, as in `cue`.
+                        if let Value::Bottom(err) = &r
+                            && err.code == ErrorCode::Incomplete
+                            && err.spans.is_empty()
+                            && err.msg.starts_with("non-concrete value")
+                            && let Some(src) = crate::export::source_text(x)
+                            && let Some(file) = self.file_of(env)
+                        {
+                            let name = ops::unary_str(*op);
+                            return Value::Bottom(Rc::new(crate::value::Error {
+                                code: ErrorCode::Incomplete,
+                                msg: format!("operand {src} of '{name}' not concrete (was {v})"),
+                                spans: vec![(file, x.span())],
+                            }));
+                        }
+                        return r;
                     }
                 };
                 let v = self.default_of(v);
@@ -802,6 +818,25 @@ impl<'a> Evaluator<'a> {
                     seen.push((*f, s.start));
                     new
                 });
+                let mut e = (*e).clone();
+                e.spans = spans;
+                Value::Bottom(Rc::new(e))
+            }
+            // An operand not known yet: at the operation, then where that
+            // operand's value is declared, as `cue` locates it.
+            Value::Bottom(e) if e.spans.is_empty() && e.msg.starts_with("non-concrete value") => {
+                let Some(file) = self.file_of(env) else {
+                    return Value::Bottom(e);
+                };
+                let mut spans = vec![(file, span)];
+                for (x, w, val) in [(l, a_ref, &a), (r, b_ref, &b)] {
+                    if let Some(w) = w
+                        && non_concrete(val)
+                        && matches!(x, ast::Expr::Ident(_) | ast::Expr::Selector(..))
+                    {
+                        spans.extend(self.positions(w, ""));
+                    }
+                }
                 let mut e = (*e).clone();
                 e.spans = spans;
                 Value::Bottom(Rc::new(e))

@@ -8,6 +8,7 @@ mod source;
 
 pub(crate) use cue::to_cue;
 pub use cue::{CueMode, EvalFields};
+pub(crate) use source::text as source_text;
 
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::source::Span;
