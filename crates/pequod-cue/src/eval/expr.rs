@@ -642,6 +642,7 @@ impl<'a> Evaluator<'a> {
                     vals.push(self.eval_expr(a, env));
                 }
                 let r = crate::builtins::call(self, &name, vals);
+                let r = self.locate_non_concrete_argument(r, e, args, env);
                 self.locate_argument_error(r, args, env)
             }
             ast::Expr::Unary(op, x, _) => {

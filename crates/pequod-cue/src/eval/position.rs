@@ -34,6 +34,42 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Locates a call's argument that is not known yet as `cue` does: at
+    /// the call `e`, then where the fields the arguments refer to are
+    /// declared.
+    pub(crate) fn locate_non_concrete_argument(
+        &mut self,
+        r: Value,
+        e: &'a Expr,
+        args: &'a [Expr],
+        env: Option<super::EnvId>,
+    ) -> Value {
+        let Value::Bottom(err) = &r else { return r };
+        if !err.spans.is_empty() || !err.msg.contains(": non-concrete value ") {
+            return r;
+        }
+        let Some(file) = self.file_of(env) else {
+            return r;
+        };
+        let mut spans = vec![(file, e.span())];
+        for a in args {
+            if !is_reference(a) {
+                continue;
+            }
+            self.last_ref = None;
+            let v = self.eval_expr(a, env);
+            if let Some(w) = self.last_ref.take()
+                && !v.is_concrete_scalar()
+                && !matches!(v, Value::Vertex(_))
+            {
+                spans.extend(self.positions(w, ""));
+            }
+        }
+        let mut e = (**err).clone();
+        e.spans = spans;
+        Value::Bottom(std::rc::Rc::new(e))
+    }
+
     /// The source positions (file index and span) of the values that make
     /// up `v`: each conjunct, with `&` expressions split into their
     /// operands; sorted and without duplicates.
