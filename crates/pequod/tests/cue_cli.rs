@@ -517,6 +517,43 @@ fn eval_with_expression_and_json_out_match() {
     }
 }
 
+/// Failing exports list the same errors, in the same order, at the same
+/// positions: sized types by name, fatal errors before (and without)
+/// incomplete ones.
+#[test]
+fn export_errors_match() {
+    let dir = format!("{CLI_FIXTURES}/export-err");
+    let n = same_for_all(&["export"], &[&dir], &[], true);
+    assert!(n >= 3, "only {n} files");
+}
+
+/// `eval -c` names what is not concrete as `cue` does.
+#[test]
+fn eval_concrete_errors_match() {
+    let dir = format!("{CLI_FIXTURES}/eval-c");
+    let n = same_for_all(&["eval", "-c"], &[&dir], &[], true);
+    assert!(n >= 1, "only {n} files");
+}
+
+/// A field alias, like a `let`, is seen only in its own file.
+#[test]
+fn aliases_and_lets_are_file_scoped() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/file-scope"));
+    let files = ["alias_1.cue", "alias_2.cue", "let_1.cue", "let_2.cue"];
+    let (ours, theirs) = side_by_side(&dir, &[&["export"][..], &files].concat());
+    assert_eq!(ours, theirs);
+}
+
+/// Files of no package do not see each other's fields.
+#[test]
+fn files_of_no_package_are_apart() {
+    let dir = PathBuf::from(format!("{CLI_FIXTURES}/anonymous"));
+    for verb in ["eval", "export"] {
+        let (ours, theirs) = side_by_side(&dir, &[verb, "x.cue", "y.cue"]);
+        assert_eq!(ours, theirs, "{verb}");
+    }
+}
+
 #[test]
 fn def_matches() {
     let n = same_for_all(&["def"], &[&format!("{CLI_FIXTURES}/def")], &[], true);

@@ -201,6 +201,14 @@ pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
         "Sort" | "SortStable" | "IsSorted" => {
             let l = a.concrete_list(0)?;
             let cmp = a.vals.get(1).cloned().unwrap_or(Value::Top);
+            let cmp_now = a.ev.default_of(cmp.clone());
+            if !matches!(cmp_now, Value::Vertex(_) | Value::Bottom(_))
+                && !cmp_now.is_concrete_scalar()
+            {
+                let msg = format!("error in call to {}: non-concrete argument 1", a.name);
+                return Err(Value::err(ErrorCode::Incomplete, msg));
+            }
+            let name = a.name.clone();
             let mut err = None;
             let mut less = |ev: &mut crate::eval::Evaluator<'_>, x: &Value, y: &Value| -> bool {
                 let xy = ev.make_struct(vec![("x".into(), x.clone()), ("y".into(), y.clone())]);
@@ -208,7 +216,16 @@ pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
                 ev.add_value(n, cmp.clone());
                 ev.add_value(n, xy);
                 let r = ev.value_of(n);
-                let r = ev.select(r, &Label::field("less"));
+                let less = Label::field("less");
+                // A comparator without `less` never gets one: not an
+                // incomplete value but an error, as in `cue`.
+                if let Value::Vertex(w) = r
+                    && !ev.vertices[w].arcs.contains_key(&less)
+                {
+                    err.get_or_insert_with(|| arg_err(&name, "field not found: less"));
+                    return false;
+                }
+                let r = ev.select(r, &less);
                 match ev.default_of(r) {
                     Value::Bool(b) => b,
                     other => {

@@ -226,7 +226,7 @@ impl Args<'_, '_> {
             v if v.is_concrete_scalar() => Ok(v),
             v => Err(Value::err(
                 ErrorCode::Incomplete,
-                format!("non-concrete argument {} to {}: {v}", i, self.name),
+                format!("error in call to {}: non-concrete value {v}", self.name),
             )),
         }
     }

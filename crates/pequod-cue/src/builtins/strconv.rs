@@ -44,9 +44,27 @@ pub(crate) fn call(a: &mut Args<'_, '_>, f: &str) -> Result<Value, Value> {
         }
         "ParseFloat" => {
             let x = a.string(0)?;
-            match BigDecimal::from_str(&x) {
-                Ok(d) => Value::Float(d),
-                Err(_) => return Err(arg_err(&a.name, format!("parsing {x:?}: invalid syntax"))),
+            let bits = a.small(1)?;
+            let fail =
+                |why: &str| arg_err(&a.name, format!("strconv.ParseFloat: parsing {x:?}: {why}"));
+            if BigDecimal::from_str(&x).is_err() {
+                return Err(fail("invalid syntax"));
+            }
+            // Go's ParseFloat rounds to a float of `bits` bits, and CUE
+            // keeps that float's shortest decimal form (`3.140000104904175`
+            // for "3.14" as a float32).
+            let f = if bits == 32 {
+                x.parse::<f32>().map(f64::from)
+            } else {
+                x.parse::<f64>()
+            };
+            match f {
+                Ok(f) if f.is_finite() => match BigDecimal::from_str(&format!("{f:e}")) {
+                    Ok(d) => Value::Float(d),
+                    Err(_) => return Err(fail("invalid syntax")),
+                },
+                Ok(_) => return Err(fail("value out of range")),
+                Err(_) => return Err(fail("invalid syntax")),
             }
         }
         "ParseBool" => {

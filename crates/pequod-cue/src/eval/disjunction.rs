@@ -8,6 +8,11 @@ use crate::value::{Disjunct, ErrorCode, VId, Value};
 /// Maximum number of disjunct combinations tried for one vertex.
 const MAX_DISJUNCTS: usize = 256;
 
+/// A combination of disjuncts: the one chosen from each disjunction (with
+/// its closedness group), and for each disjunction with defaults, whether
+/// a default was chosen.
+type Candidate = (Vec<(Value, u32)>, Vec<bool>);
+
 impl<'a> Evaluator<'a> {
     /// Resolves the disjunctions `disj` of `v`, whose other conjuncts gave
     /// the scalar `base` and the arcs already in `v`; `closed` says whether
@@ -20,17 +25,21 @@ impl<'a> Evaluator<'a> {
         closed: bool,
         facts: GroupFacts,
     ) {
-        let mut cands: Vec<(Vec<(Value, u32)>, bool)> = vec![(Vec::new(), true)];
+        let mut cands: Vec<Candidate> = vec![(Vec::new(), Vec::new())];
         for (i, d) in disj.iter().enumerate() {
             let Value::Disjunction(ds) = d else { continue };
             let group = groups.get(i).copied().unwrap_or(0);
             let has_default = ds.iter().any(|x| x.default);
             let mut next = Vec::new();
-            for (c, def) in &cands {
+            for (c, defs) in &cands {
                 for x in ds.iter() {
                     let mut c2 = c.clone();
                     c2.push((x.value.clone(), group));
-                    next.push((c2, *def && (x.default || !has_default)));
+                    let mut d2 = defs.clone();
+                    if has_default {
+                        d2.push(x.default);
+                    }
+                    next.push((c2, d2));
                 }
             }
             if next.len() > MAX_DISJUNCTS {
@@ -42,13 +51,14 @@ impl<'a> Evaluator<'a> {
         let struct_part = self.vertices[v].is_struct || self.vertices[v].is_list;
         let parent = self.vertices[v].parent;
         let label = self.vertices[v].label.clone();
-        // (disjunct, default, incomplete at its own level).
-        let mut results: Vec<(VId, bool, bool)> = Vec::new();
+        // (disjunct, the default choices of each candidate it stands for,
+        // incomplete at its own level).
+        let mut results: Vec<(VId, Vec<Vec<bool>>, bool)> = Vec::new();
         let mut first_err: Option<Value> = None;
         let mut all_incomplete = true;
         // Whether every disjunct failed for the same field not allowed.
         let mut same_closedness = true;
-        for (choice, def) in cands {
+        for (choice, defs) in cands {
             let w = self.new_vertex(parent, label.clone());
             let allowed = self.vertices[v].allowed;
             let arc_type = self.vertices[v].arc_type;
@@ -106,13 +116,13 @@ impl<'a> Evaluator<'a> {
                 let a = Value::Vertex(*r);
                 let b = Value::Vertex(w);
                 if self.values_equal(&a, &b) {
-                    *rdef |= def;
+                    rdef.push(defs.clone());
                     dup = true;
                     break;
                 }
             }
             if !dup {
-                results.push((w, def, incomplete));
+                results.push((w, vec![defs], incomplete));
             }
         }
         // As `cue` v0.17 does, a disjunct with an incomplete field of its
@@ -143,9 +153,26 @@ impl<'a> Evaluator<'a> {
             self.adopt(v, w);
             return;
         }
-        let any_default = results.iter().any(|r| r.1);
+        // A disjunction none of whose defaults survives counts as one
+        // without defaults, as in `cue`: `(string | *null) & (string |
+        // *"a")` defaults to "a".
+        let n = results
+            .iter()
+            .flat_map(|r| r.1.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0);
+        let live: Vec<bool> = (0..n)
+            .map(|i| {
+                results
+                    .iter()
+                    .any(|r| r.1.iter().any(|d| d.get(i).copied().unwrap_or(false)))
+            })
+            .collect();
+        let is_default = |defs: &Vec<bool>| defs.iter().zip(&live).all(|(d, l)| *d || !*l);
+        let defaults: Vec<bool> = results.iter().map(|r| r.1.iter().any(is_default)).collect();
+        let any_default = defaults.iter().any(|d| *d);
         let mut ds = Vec::new();
-        for (w, def, _) in results {
+        for ((w, _, _), def) in results.into_iter().zip(defaults) {
             let value = self.value_of(w);
             ds.push(Disjunct {
                 value,

@@ -80,12 +80,26 @@ fn package_name_of(path: &str) -> &str {
     last.split('@').next().unwrap_or("")
 }
 
+/// Whether a file belongs to no named package.
+fn is_anonymous(f: &ast::File) -> bool {
+    f.package.as_ref().is_none_or(|p| p.name.name == "_")
+}
+
+/// Whether a file is a pseudo-file (`--expression`, which
+/// [`crate::Compiled::with_file`] adds for the CLI's `-e`): in the scope of
+/// the whole package, whatever its package.
+fn is_pseudo(f: &ast::File) -> bool {
+    f.name.starts_with("--")
+}
+
 fn decl_key(d: &ast::Decl) -> usize {
     d.span().start
 }
 
 impl<'a> Evaluator<'a> {
-    /// Looks a name up in the declarations of one struct or file.
+    /// Looks a name up in the declarations of one struct or file; `lets`
+    /// (the struct, or the file the name is written in) also lets it
+    /// name a `let` or a field alias, which are scoped to their file.
     fn lookup_decls(
         &self,
         decls: &'a [ast::Decl],
@@ -113,7 +127,7 @@ impl<'a> Evaluator<'a> {
                     if matches && let Some(a) = label().and_then(arc) {
                         return Some(Resolved::Arc(a));
                     }
-                    match &f.alias {
+                    match f.alias.as_ref().filter(|_| lets) {
                         Some(ast::LabelAlias::Prefix(x)) | Some(ast::LabelAlias::Postfix(x))
                             if x.name == name && label().is_none() =>
                         {
@@ -182,6 +196,14 @@ impl<'a> Evaluator<'a> {
                 } => {
                     for (i, f) in files.iter().enumerate() {
                         if let Some(r) = self.lookup_decls(&f.decls, vertex, name, e, i == file) {
+                            // The files of an anonymous package (no package
+                            // clause, or `package _`) do not see each other.
+                            if i != file
+                                && files.get(file).is_some_and(|f| !is_pseudo(f))
+                                && files.iter().all(|f| is_pseudo(f) || is_anonymous(f))
+                            {
+                                continue;
+                            }
                             return Some(r);
                         }
                     }
@@ -332,7 +354,12 @@ impl<'a> Evaluator<'a> {
             }
             None => match predeclared(&i.name) {
                 Some(v) => v,
-                None => Value::err(ErrorCode::Eval, format!("reference {:?} not found", i.name)),
+                // At the name, as `cue` reports it when compiling.
+                None => Value::Bottom(Rc::new(crate::value::Error {
+                    code: ErrorCode::Eval,
+                    msg: format!("reference {:?} not found", i.name),
+                    spans: self.file_of(env).map(|f| (f, i.span)).into_iter().collect(),
+                })),
             },
         }
     }
@@ -359,8 +386,75 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The incomplete error of an index that is not concrete yet, located
+    /// as `cue` does: a disjunction at the index expression `e`, another
+    /// value where the field `idx` refers to is declared.
+    fn non_concrete_index(
+        &self,
+        v: &Value,
+        e: &ast::Expr,
+        idx: &ast::Expr,
+        env: Option<EnvId>,
+    ) -> Value {
+        let (msg, spans) = match v {
+            Value::Disjunction(_) => {
+                let kinds = v.scalar_kind();
+                let spans = self
+                    .file_of(env)
+                    .map(|f| (f, e.span()))
+                    .into_iter()
+                    .collect();
+                (
+                    format!("unresolved disjunction {v} (type ({kinds}))"),
+                    spans,
+                )
+            }
+            Value::Constraint(c) => {
+                let want = c.kinds & (Kind::INT | Kind::STRING);
+                let spans = match (idx, self.last_ref) {
+                    (ast::Expr::Ident(_) | ast::Expr::Selector(..), Some(w)) => {
+                        self.positions(w, "")
+                    }
+                    _ => Vec::new(),
+                };
+                (
+                    format!("invalid non-ground value {v} (must be concrete {want})"),
+                    spans,
+                )
+            }
+            _ => (format!("non-concrete index {v}"), Vec::new()),
+        };
+        Value::Bottom(Rc::new(crate::value::Error {
+            code: ErrorCode::Incomplete,
+            msg,
+            spans,
+        }))
+    }
+
     /// Looks up `label` in an evaluated value.
     pub(crate) fn select(&mut self, base: Value, label: &Label) -> Value {
+        self.select_at(base, label, None)
+    }
+
+    /// Like [`Evaluator::select`], a missing field or index reported at
+    /// `at` (the selector or index in the source), as `cue` does.
+    pub(crate) fn select_at(
+        &mut self,
+        base: Value,
+        label: &Label,
+        at: Option<(Option<EnvId>, crate::source::Span)>,
+    ) -> Value {
+        // The file is looked up only when the error is made.
+        let missing = |ev: &Self, code, msg: String| match at
+            .and_then(|(env, span)| Some((ev.file_of(env)?, span)))
+        {
+            Some(span) => Value::Bottom(Rc::new(crate::value::Error {
+                code,
+                msg,
+                spans: vec![span],
+            })),
+            None => Value::err(code, msg),
+        };
         let base = self.default_of(base);
         match base {
             Value::Vertex(w) => {
@@ -381,7 +475,8 @@ impl<'a> Evaluator<'a> {
                             } else {
                                 ErrorCode::Eval
                             };
-                            return Value::err(
+                            return missing(
+                                self,
                                 code,
                                 format!("index out of range [{i}] with length {n}"),
                             );
@@ -391,7 +486,7 @@ impl<'a> Evaluator<'a> {
                         } else {
                             ErrorCode::Incomplete
                         };
-                        Value::err(code, format!("undefined field: {label}"))
+                        missing(self, code, format!("undefined field: {label}"))
                     }
                 }
             }
@@ -484,10 +579,15 @@ impl<'a> Evaluator<'a> {
                 {
                     return self.ref_field(a, &label.to_string());
                 }
-                self.select(base, &label)
+                let at = match sel {
+                    ast::Selector::Ident(i) => i.span,
+                    ast::Selector::String(s) => s.span,
+                };
+                self.select_at(base, &label, Some((env, at)))
             }
             ast::Expr::Index(x, idx, _) => {
                 let base = self.eval_expr(x, env);
+                self.last_ref = None;
                 let i = self.eval_expr(idx, env);
                 let i = self.default_of(i);
                 let label = match &i {
@@ -502,12 +602,7 @@ impl<'a> Evaluator<'a> {
                     },
                     Value::String(s) => Label::field(s),
                     Value::Bottom(_) => return i,
-                    v if !v.is_concrete_scalar() => {
-                        return Value::err(
-                            ErrorCode::Incomplete,
-                            format!("non-concrete index {v}"),
-                        );
-                    }
+                    v if !v.is_concrete_scalar() => return self.non_concrete_index(v, e, idx, env),
                     v => return Value::err(ErrorCode::Eval, format!("invalid index {v}")),
                 };
                 let base = self.default_of(base);
@@ -518,7 +613,7 @@ impl<'a> Evaluator<'a> {
                         return Value::err(ErrorCode::Eval, format!("invalid index {i}"));
                     }
                 }
-                self.select(base, &label)
+                self.select_at(base, &label, Some((env, idx.span())))
             }
             ast::Expr::Slice(x, lo, hi, _) => self.eval_slice(x, lo.as_deref(), hi.as_deref(), env),
             ast::Expr::Call(f, args, _) => {
@@ -547,6 +642,7 @@ impl<'a> Evaluator<'a> {
                     vals.push(self.eval_expr(a, env));
                 }
                 let r = crate::builtins::call(self, &name, vals);
+                let r = self.locate_non_concrete_argument(r, e, args, env);
                 self.locate_argument_error(r, args, env)
             }
             ast::Expr::Unary(op, x, _) => {
@@ -563,7 +659,23 @@ impl<'a> Evaluator<'a> {
                     UnaryOp::Eq => None,
                     _ => {
                         let v = self.default_of(v);
-                        return ops::unary(*op, &v);
+                        let r = ops::unary(*op, &v);
+                        // Named by its source, at the operand, as in `cue`.
+                        if let Value::Bottom(err) = &r
+                            && err.code == ErrorCode::Incomplete
+                            && err.spans.is_empty()
+                            && err.msg.starts_with("non-concrete value")
+                            && let Some(src) = crate::export::source_text(x)
+                            && let Some(file) = self.file_of(env)
+                        {
+                            let name = ops::unary_str(*op);
+                            return Value::Bottom(Rc::new(crate::value::Error {
+                                code: ErrorCode::Incomplete,
+                                msg: format!("operand {src} of '{name}' not concrete (was {v})"),
+                                spans: vec![(file, x.span())],
+                            }));
+                        }
+                        return r;
                     }
                 };
                 let v = self.default_of(v);
@@ -586,7 +698,7 @@ impl<'a> Evaluator<'a> {
             }
             ast::Expr::Binary(BinaryOp::Disjunction, ..) => self.eval_disjunction(e, env),
             ast::Expr::Binary(BinaryOp::Unification, ..) => self.new_lit_vertex(e, env),
-            ast::Expr::Binary(op, l, r, _) => self.eval_binary(*op, l, r, env),
+            ast::Expr::Binary(op, l, r, span) => self.eval_binary(*op, l, r, *span, env),
             ast::Expr::Bad(_) => Value::err(ErrorCode::Eval, "invalid expression"),
         }
     }
@@ -596,6 +708,7 @@ impl<'a> Evaluator<'a> {
         op: BinaryOp,
         l: &'a ast::Expr,
         r: &'a ast::Expr,
+        span: crate::source::Span,
         env: Option<EnvId>,
     ) -> Value {
         if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
@@ -613,11 +726,13 @@ impl<'a> Evaluator<'a> {
                 return Value::Bool(is_bottom == (op == BinaryOp::Eq));
             }
         }
+        self.last_ref = None;
         let a = self.eval_expr(l, env);
         let a = self.default_of(a);
         if let Value::Bottom(_) = a {
             return a;
         }
+        let a_ref = self.last_ref.take();
         if (op == BinaryOp::And || op == BinaryOp::Or)
             && let Value::Bool(x) = a
         {
@@ -634,6 +749,7 @@ impl<'a> Evaluator<'a> {
         if let Value::Bottom(_) = b {
             return b;
         }
+        let b_ref = self.last_ref;
         let non_concrete = |v: &Value| {
             matches!(
                 v,
@@ -649,7 +765,9 @@ impl<'a> Evaluator<'a> {
                 format!("non-concrete value {x} in operand to {}", ops::op_str(op)),
             );
         }
-        match (&a, &b) {
+        // Operands that cannot go together are located as `cue` does: at
+        // the operation, then where each operand's value comes from.
+        let v = match (&a, &b) {
             (Value::Vertex(_), _) | (_, Value::Vertex(_)) => match op {
                 BinaryOp::Eq | BinaryOp::Ne => {
                     if self.is_concrete(&a) && self.is_concrete(&b) {
@@ -680,6 +798,51 @@ impl<'a> Evaluator<'a> {
                 ),
             },
             _ => ops::binary(op, &a, &b),
+        };
+        match v {
+            Value::Bottom(e) if e.spans.is_empty() && e.msg.starts_with("invalid operands") => {
+                let Some(file) = self.file_of(env) else {
+                    return Value::Bottom(e);
+                };
+                let mut spans = vec![(file, span)];
+                for (x, w) in [(l, a_ref), (r, b_ref)] {
+                    match w {
+                        Some(w) if matches!(x, ast::Expr::Ident(_) | ast::Expr::Selector(..)) => {
+                            spans.extend(self.positions(w, ""));
+                        }
+                        _ => spans.push((file, unparen(x).span())),
+                    }
+                }
+                let mut seen = Vec::with_capacity(spans.len());
+                spans.retain(|(f, s)| {
+                    let new = !seen.contains(&(*f, s.start));
+                    seen.push((*f, s.start));
+                    new
+                });
+                let mut e = (*e).clone();
+                e.spans = spans;
+                Value::Bottom(Rc::new(e))
+            }
+            // An operand not known yet: at the operation, then where that
+            // operand's value is declared, as `cue` locates it.
+            Value::Bottom(e) if e.spans.is_empty() && e.msg.starts_with("non-concrete value") => {
+                let Some(file) = self.file_of(env) else {
+                    return Value::Bottom(e);
+                };
+                let mut spans = vec![(file, span)];
+                for (x, w, val) in [(l, a_ref, &a), (r, b_ref, &b)] {
+                    if let Some(w) = w
+                        && non_concrete(val)
+                        && matches!(x, ast::Expr::Ident(_) | ast::Expr::Selector(..))
+                    {
+                        spans.extend(self.positions(w, ""));
+                    }
+                }
+                let mut e = (*e).clone();
+                e.spans = spans;
+                Value::Bottom(Rc::new(e))
+            }
+            v => v,
         }
     }
 
@@ -779,6 +942,7 @@ impl<'a> Evaluator<'a> {
             match part {
                 ast::InterpPart::Text(t) => buf.extend_from_slice(t),
                 ast::InterpPart::Expr(x) => {
+                    self.last_ref = None;
                     let v = self.eval_expr(x, env);
                     let v = self.default_of(v);
                     match &v {
@@ -790,9 +954,11 @@ impl<'a> Evaluator<'a> {
                         Value::Bottom(e)
                             if matches!(e.code, ErrorCode::Incomplete | ErrorCode::Cycle) =>
                         {
-                            incomplete.get_or_insert(v);
+                            incomplete.get_or_insert_with(|| {
+                                self.interpolation_error(i, x, env, e, true)
+                            });
                         }
-                        Value::Bottom(_) => return v,
+                        Value::Bottom(e) => return self.interpolation_error(i, x, env, e, true),
                         Value::Null | Value::Vertex(_) | Value::Builtin(_) => {
                             return Value::err(
                                 ErrorCode::Eval,
@@ -802,14 +968,24 @@ impl<'a> Evaluator<'a> {
                                 ),
                             );
                         }
-                        _ => {
-                            incomplete.get_or_insert_with(|| {
-                                Value::err(
-                                    ErrorCode::Incomplete,
-                                    format!("invalid interpolation: non-concrete value {v}"),
-                                )
-                            });
+                        _ if incomplete.is_none() => {
+                            let msg = match v {
+                                Value::Disjunction(_) => format!(
+                                    "unresolved disjunction {v} (type ({}))",
+                                    v.scalar_kind()
+                                ),
+                                _ => format!("non-concrete value {v} (type {})", v.scalar_kind()),
+                            };
+                            let e = crate::value::Error {
+                                code: ErrorCode::Incomplete,
+                                msg,
+                                spans: Vec::new(),
+                            };
+                            // `cue` locates neither `_` nor a disjunction.
+                            let placed = matches!(v, Value::Constraint(_));
+                            incomplete = Some(self.interpolation_error(i, x, env, &e, placed));
                         }
+                        _ => {}
                     }
                 }
             }
@@ -822,6 +998,48 @@ impl<'a> Evaluator<'a> {
         } else {
             Value::String(Rc::from(String::from_utf8_lossy(&buf).as_ref()))
         }
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    /// An error in part `x` of an interpolation, as `cue` reports it: at
+    /// the interpolation, then (if `placed`) where the part's value comes
+    /// from: its own positions, the field it refers to, or the part itself.
+    fn interpolation_error(
+        &self,
+        i: &ast::Interpolation,
+        x: &ast::Expr,
+        env: Option<EnvId>,
+        e: &crate::value::Error,
+        placed: bool,
+    ) -> Value {
+        let Some(file) = self.file_of(env) else {
+            return Value::err(e.code, format!("invalid interpolation: {}", e.msg));
+        };
+        let mut spans = vec![(file, i.span)];
+        if !placed {
+            // Only the interpolation.
+        } else if !e.spans.is_empty() {
+            spans.extend_from_slice(&e.spans);
+        } else if let (ast::Expr::Ident(_) | ast::Expr::Selector(..), Some(w)) = (x, self.last_ref)
+        {
+            spans.extend(self.positions(w, &e.msg));
+        } else {
+            spans.push((file, x.span()));
+        }
+        Value::Bottom(Rc::new(crate::value::Error {
+            code: e.code,
+            msg: format!("invalid interpolation: {}", e.msg),
+            spans,
+        }))
+    }
+}
+
+/// The expression inside any parentheses.
+fn unparen(e: &ast::Expr) -> &ast::Expr {
+    match e {
+        ast::Expr::Paren(x, _) => unparen(x),
+        e => e,
     }
 }
 

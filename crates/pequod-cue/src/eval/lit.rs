@@ -67,6 +67,14 @@ pub(crate) fn number(n: &NumberLit) -> Value {
     }
 }
 
+/// Whether `name` is one of the predeclared kinds (`int`, `string`...).
+pub(crate) fn is_kind_name(name: &str) -> bool {
+    matches!(
+        name,
+        "int" | "float" | "number" | "string" | "bytes" | "bool"
+    )
+}
+
 /// The predeclared derived types of the spec (`uint8` is
 /// `int & >=0 & <=255`, `float32` a range of numbers).
 pub(crate) fn derived_type(name: &str) -> Option<Value> {

@@ -7,6 +7,7 @@
 //! gives CUE's lazy, order-independent semantics.
 
 mod closedness;
+mod compact;
 mod compare;
 mod comprehension;
 mod cycle;
@@ -490,5 +491,6 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+pub(crate) use ops::op_str as ops_str;
 pub(crate) use ops::{binary as binary_op, int_div};
 pub(crate) use unify::{compare, to_decimal, unify_scalar};

@@ -306,12 +306,17 @@ pub(crate) fn binary(op: BinaryOp, a: &Value, b: &Value) -> Value {
 }
 
 /// Applies `-`, `+` or `!` to a concrete value.
-pub(crate) fn unary(op: UnaryOp, v: &Value) -> Value {
-    let name = match op {
+/// The text of an arithmetic or logical unary operator.
+pub(crate) fn unary_str(op: UnaryOp) -> &'static str {
+    match op {
         UnaryOp::Neg => "-",
         UnaryOp::Pos => "+",
         _ => "!",
-    };
+    }
+}
+
+pub(crate) fn unary(op: UnaryOp, v: &Value) -> Value {
+    let name = unary_str(op);
     // A value that can never be an operand of the operator is an error
     // now, not an incomplete one (`!int`).
     let expected = match op {

@@ -34,6 +34,42 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Locates a call's argument that is not known yet as `cue` does: at
+    /// the call `e`, then where the fields the arguments refer to are
+    /// declared.
+    pub(crate) fn locate_non_concrete_argument(
+        &mut self,
+        r: Value,
+        e: &'a Expr,
+        args: &'a [Expr],
+        env: Option<super::EnvId>,
+    ) -> Value {
+        let Value::Bottom(err) = &r else { return r };
+        if !err.spans.is_empty() || !err.msg.contains(": non-concrete value ") {
+            return r;
+        }
+        let Some(file) = self.file_of(env) else {
+            return r;
+        };
+        let mut spans = vec![(file, e.span())];
+        for a in args {
+            if !is_reference(a) {
+                continue;
+            }
+            self.last_ref = None;
+            let v = self.eval_expr(a, env);
+            if let Some(w) = self.last_ref.take()
+                && !v.is_concrete_scalar()
+                && !matches!(v, Value::Vertex(_))
+            {
+                spans.extend(self.positions(w, ""));
+            }
+        }
+        let mut e = (**err).clone();
+        e.spans = spans;
+        Value::Bottom(std::rc::Rc::new(e))
+    }
+
     /// The source positions (file index and span) of the values that make
     /// up `v`: each conjunct, with `&` expressions split into their
     /// operands; sorted and without duplicates.
@@ -46,6 +82,7 @@ impl<'a> Evaluator<'a> {
             .split_once("(out of bound ")
             .map(|(_, b)| b.trim_end_matches(')'));
         let validator = msg.contains("(does not satisfy ");
+        let conflict = msg.starts_with("conflicting values") && msg.contains("(mismatched types");
         let mut first = Vec::new();
         let mut bare = Vec::new();
         let mut out = Vec::new();
@@ -70,8 +107,19 @@ impl<'a> Evaluator<'a> {
                         first.push((file, x.span()));
                     }
                 }
-                Expr::Call(..) if validator => first.push((file, x.span())),
+                // A conflict of types leaves out the bounds it does not name
+                // (`int` of `int & >3` against a string).
+                Expr::Unary(op, ..)
+                    if conflict && bound_op(*op).is_some_and(|o| !msg.contains(o)) => {}
+                // A validator first, then among the rest its arguments.
+                Expr::Call(_, args, _) if validator => {
+                    first.push((file, x.span()));
+                    out.extend(args.iter().map(|a| (file, a.span())));
+                }
                 Expr::Selector(..) if validator => bare.push((file, x.span())),
+                // `cue` gives `_` and the sized types (`int16`, `float32`) no
+                // position.
+                Expr::Ident(i) if i.name == "_" || super::lit::derived_type(&i.name).is_some() => {}
                 x => out.push((file, x.span())),
             });
         }
@@ -95,8 +143,270 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+impl<'a> Evaluator<'a> {
+    /// For a conflict at `v`, where the values that a reference among its
+    /// conjuncts brings in are written: `cue` names those too (`d: a & 1`
+    /// with `a: "x"` is located at `"x"` as well).
+    pub(crate) fn referenced_positions(
+        &mut self,
+        v: VId,
+        depth: usize,
+        msg: &str,
+    ) -> Vec<(usize, Span)> {
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        let conjuncts: Vec<(&'a Expr, Option<super::EnvId>)> = x
+            .conjuncts
+            .iter()
+            .filter_map(|c| match c.src {
+                Src::Expr(e) => Some((e, c.env)),
+                _ => None,
+            })
+            .collect();
+        for (e, env) in conjuncts {
+            let mut refs = Vec::new();
+            leaves(e, &mut |x| {
+                if is_reference(x) {
+                    refs.push(x);
+                }
+            });
+            for r in refs {
+                self.last_ref = None;
+                self.eval_expr(r, env);
+                let Some(w) = self.last_ref.take() else {
+                    continue;
+                };
+                if w == v {
+                    continue;
+                }
+                let direct = self.positions(w, msg);
+                // Only the values, not the references passed on the way.
+                let mut nested = Vec::new();
+                if depth > 0 {
+                    nested = self.referenced_positions(w, depth - 1, msg);
+                }
+                let passed = self.reference_spans(w);
+                out.extend(direct.into_iter().filter(|p| !passed.contains(p)));
+                out.extend(nested);
+            }
+        }
+        out
+    }
+
+    /// Where an incomplete value of `v` comes from, as `cue` names it: a
+    /// lone type (`int`) at its first mention, a lone bound (`=~"a"` of
+    /// `string & =~"a"`) at the bound; a value made of several (`int &
+    /// >3`) nowhere.
+    pub(crate) fn incomplete_spans(
+        &mut self,
+        v: VId,
+        c: &crate::value::Constraint,
+    ) -> Vec<(usize, Span)> {
+        if c.bounds.is_empty() {
+            // The type's first mention, here or where a reference leads,
+            // then the references.
+            let refs = self.reference_spans(v);
+            let mut values: Vec<(usize, Span)> = self
+                .positions(v, "")
+                .into_iter()
+                .filter(|p| !refs.contains(p))
+                .collect();
+            values.extend(self.referenced_positions(v, 4, ""));
+            values.sort_by_key(|(f, s)| (*f, s.start));
+            let mut out: Vec<(usize, Span)> = values.into_iter().take(1).collect();
+            out.extend(refs);
+            out.sort_by_key(|(f, s)| (*f, s.start));
+            out.dedup_by_key(|(f, s)| (*f, s.start));
+            return out;
+        }
+        if c.bounds.len() > 1 || !crate::value::format::kind_implied(c) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        for cj in &x.conjuncts {
+            let Src::Expr(e) = &cj.src else { continue };
+            let Some(file) = self.file_of(cj.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| {
+                if out.is_empty() && matches!(x, Expr::Unary(op, ..) if bound_op(*op).is_some()) {
+                    out.push((file, x.span()));
+                }
+            });
+        }
+        out
+    }
+
+    /// For a value out of a bound, or failing a validator, that `v` has
+    /// through a reference (`port: #Port`), where `cue` locates it: at that
+    /// bound (or validator, then among the rest its arguments), then at the
+    /// values `v` itself declares, without the references. `None` when the
+    /// bound is `v`'s own or is not found.
+    pub(crate) fn referenced_bound(&mut self, v: VId, msg: &str) -> Option<Vec<(usize, Span)>> {
+        // `None` for a validator (a call), else the bound's operator.
+        let op: Option<&str> = if msg.contains("(does not satisfy ") {
+            None
+        } else {
+            let bound = msg.split_once("(out of bound ")?.1.trim_end_matches(')');
+            Some(&bound[..bound.find(|c| !"<>=!~".contains(c)).unwrap_or(bound.len())])
+        };
+        let mut own_values = Vec::new();
+        let mut refs = Vec::new();
+        let x = self.vertices.get(v)?;
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let file = self.file_of(c.env)?;
+            let mut own_bound = false;
+            leaves(e, &mut |x| match x {
+                x if is_target(x, op) => own_bound = true,
+                x if is_reference(x) => refs.push((x, c.env)),
+                Expr::Unary(o, ..) if bound_op(*o).is_some() => {}
+                x => own_values.push((file, x.span())),
+            });
+            if own_bound {
+                return None;
+            }
+        }
+        for (r, env) in refs {
+            self.last_ref = None;
+            self.eval_expr(r, env);
+            let Some(w) = self.last_ref.take() else {
+                continue;
+            };
+            if w == v {
+                continue;
+            }
+            if let Some((at, args)) = self.bound_leaf(w, op, 4) {
+                let mut rest = args;
+                // A reference to the bound alone (`#N: =~"^a"`) is named too.
+                if self.leaf_count(w) == 1
+                    && let Some(file) = self.file_of(env)
+                {
+                    rest.push((file, r.span()));
+                }
+                rest.extend(own_values);
+                if op.is_none() {
+                    rest.sort_by_key(|(f, s)| (*f, s.start));
+                }
+                let mut out = vec![at];
+                out.extend(rest);
+                return Some(out);
+            }
+        }
+        None
+    }
+
+    /// The first leaf that is the bound with operator `op` (or, for
+    /// `None`, a validator call, with its arguments) among `v`'s conjuncts
+    /// or, to `depth` levels, those of the fields they refer to.
+    #[allow(clippy::type_complexity, reason = "a span and its companions")]
+    fn bound_leaf(
+        &mut self,
+        v: VId,
+        op: Option<&str>,
+        depth: usize,
+    ) -> Option<((usize, Span), Vec<(usize, Span)>)> {
+        let x = self.vertices.get(v)?;
+        let mut refs = Vec::new();
+        let mut found = None;
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let Some(file) = self.file_of(c.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| match x {
+                x if found.is_none() && is_target(x, op) => {
+                    let args = match x {
+                        Expr::Call(_, args, _) => args.iter().map(|a| (file, a.span())).collect(),
+                        _ => Vec::new(),
+                    };
+                    found = Some(((file, x.span()), args));
+                }
+                x if is_reference(x) => refs.push((x, c.env)),
+                _ => {}
+            });
+        }
+        if found.is_some() || depth == 0 {
+            return found;
+        }
+        for (r, env) in refs {
+            self.last_ref = None;
+            self.eval_expr(r, env);
+            if let Some(w) = self.last_ref.take()
+                && w != v
+                && let Some(at) = self.bound_leaf(w, op, depth - 1)
+            {
+                return Some(at);
+            }
+        }
+        None
+    }
+
+    /// How many `&` operands make up the conjuncts of `v`.
+    fn leaf_count(&self, v: VId) -> usize {
+        let mut n = 0;
+        if let Some(x) = self.vertices.get(v) {
+            for c in &x.conjuncts {
+                match &c.src {
+                    Src::Expr(e) => leaves(e, &mut |_| n += 1),
+                    _ => n += 1,
+                }
+            }
+        }
+        n
+    }
+
+    /// The spans of the references among a vertex's conjuncts.
+    fn reference_spans(&self, v: VId) -> Vec<(usize, Span)> {
+        let mut out = Vec::new();
+        let Some(x) = self.vertices.get(v) else {
+            return out;
+        };
+        for c in &x.conjuncts {
+            let Src::Expr(e) = &c.src else { continue };
+            let Some(file) = self.file_of(c.env) else {
+                continue;
+            };
+            leaves(e, &mut |x| {
+                if is_reference(x) {
+                    out.push((file, x.span()));
+                }
+            });
+        }
+        out
+    }
+}
+
+/// Whether a leaf is the bound with operator `op`, or for `None` a call
+/// (a validator).
+fn is_target(x: &Expr, op: Option<&str>) -> bool {
+    match (x, op) {
+        (Expr::Unary(o, ..), Some(op)) => bound_op(*o) == Some(op),
+        (Expr::Call(..), None) => true,
+        _ => false,
+    }
+}
+
+/// Whether a leaf refers to a field (not to a predeclared type).
+fn is_reference(x: &Expr) -> bool {
+    match x {
+        Expr::Selector(..) => true,
+        Expr::Ident(i) => {
+            i.name != "_"
+                && !super::lit::is_kind_name(&i.name)
+                && super::lit::derived_type(&i.name).is_none()
+        }
+        _ => false,
+    }
+}
+
 /// Calls `f` with the operands of a chain of `&`.
-fn leaves<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+pub(super) fn leaves<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     match e {
         Expr::Binary(BinaryOp::Unification, x, y, _) => {
             leaves(x, f);

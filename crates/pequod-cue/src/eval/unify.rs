@@ -143,9 +143,27 @@ fn conflict(a: &Value, b: &Value) -> Value {
     }
 }
 
-fn check(c: &Constraint, cv: &Value, v: &Value) -> Value {
+/// Checks `v` against constraint `c` (the value `cv`), `c` coming first
+/// in the source if `c_first`.
+fn check(c: &Constraint, cv: &Value, v: &Value, c_first: bool) -> Value {
     if !c.kinds.contains(v.scalar_kind()) {
-        return conflict(cv, v);
+        // As `cue` words it: a sized type by name and an explicit kind
+        // (`int` of `int & >3`) in source order, bounds alone after the
+        // value.
+        let named = crate::value::named_type(c);
+        if named || !crate::value::format::kind_implied(c) {
+            let k = if named {
+                cv.clone()
+            } else {
+                Value::kind(c.kinds)
+            };
+            return if c_first {
+                conflict(&k, v)
+            } else {
+                conflict(v, &k)
+            };
+        }
+        return conflict(v, cv);
     }
     for (op, b) in &c.bounds {
         if !satisfies(v, *op, b) {
@@ -249,8 +267,8 @@ pub(crate) fn unify_scalar(a: &Value, b: &Value) -> Value {
         (_, Value::Validator(_)) => a.clone(),
         (_, Value::Top) => a.clone(),
         (Value::Constraint(x), Value::Constraint(y)) => merge(x, y, a, b),
-        (Value::Constraint(c), v) => check(c, a, v),
-        (v, Value::Constraint(c)) => check(c, b, v),
+        (Value::Constraint(c), v) => check(c, a, v, true),
+        (v, Value::Constraint(c)) => check(c, b, v, false),
         (Value::Builtin(x), Value::Builtin(y)) if x == y => a.clone(),
         _ => {
             if a.scalar_kind() == b.scalar_kind() && scalar_eq(a, b) {
@@ -278,7 +296,8 @@ mod tests {
     fn bounds_merge() {
         let int = Value::kind(Kind::INT);
         let v = unify_scalar(&unify_scalar(&int, &ge(0)), &le(10));
-        assert_eq!(v.to_string(), "int & >=0 & <=10");
+        // An integer with `>=0` prints as `uint`, as in `cue`.
+        assert_eq!(v.to_string(), "uint & <=10");
         // cue keeps a bound that allows one value a bound (incomplete at
         // export), as `cue export` of `x: int & >=3 & <=3` shows.
         assert_eq!(unify_scalar(&ge(3), &le(3)).to_string(), ">=3 & <=3");

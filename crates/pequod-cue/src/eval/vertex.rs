@@ -147,7 +147,8 @@ impl<'a> Evaluator<'a> {
         }
         let mut queue = self.queue_pool.pop().unwrap_or_default();
         queue.extend(self.vertices[v].conjuncts.iter().cloned());
-        // Literal scalars first: references in cycles can then see them.
+        // Literal scalars and types first: references in cycles can then
+        // see them (and conflicts between them read in source order).
         queue.make_contiguous().sort_by_key(|c| match c.src {
             Src::Expr(
                 ast::Expr::Number(_)
@@ -155,6 +156,7 @@ impl<'a> Evaluator<'a> {
                 | ast::Expr::Bool(..)
                 | ast::Expr::Null(_),
             ) => 0,
+            Src::Expr(ast::Expr::Ident(i)) if super::lit::is_kind_name(&i.name) => 0,
             _ => 1,
         });
         if is_def {
@@ -288,20 +290,26 @@ impl<'a> Evaluator<'a> {
                 }
                 None => Value::Top,
             },
-            _ if x.is_list => Value::err(
-                ErrorCode::Eval,
-                format!(
-                    "conflicting values [...] and {base} (mismatched types list and {})",
-                    base.scalar_kind()
-                ),
-            ),
-            _ if cx.real_struct || has_regular => Value::err(
-                ErrorCode::Eval,
-                format!(
-                    "conflicting values {base} and {{...}} (mismatched types {} and struct)",
-                    base.scalar_kind()
-                ),
-            ),
+            _ if x.is_list => self.literal_conflict(v, &base).unwrap_or_else(|| {
+                Value::err(
+                    ErrorCode::Eval,
+                    format!(
+                        "conflicting values [...] and {base} (mismatched types list and {})",
+                        base.scalar_kind()
+                    ),
+                )
+            }),
+            _ if cx.real_struct || has_regular => {
+                self.literal_conflict(v, &base).unwrap_or_else(|| {
+                    Value::err(
+                        ErrorCode::Eval,
+                        format!(
+                            "conflicting values {base} and {{...}} (mismatched types {} and struct)",
+                            base.scalar_kind()
+                        ),
+                    )
+                })
+            }
             _ => {
                 self.vertices[v].is_struct = false;
                 base

@@ -12,7 +12,7 @@ use crate::ast;
 use crate::docs::Docs;
 use crate::eval::{ArcType, Conjunct, Evaluator, Label, Src};
 use crate::value::format::{format_float, quote_bytes, quote_str};
-use crate::value::{BoundOp, ErrorCode, Kind, VId, Value};
+use crate::value::{ErrorCode, VId, Value};
 
 /// Which of the official CLI's CUE outputs to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +278,27 @@ impl CueWriter<'_, '_> {
         }
     }
 
+    /// A field not known yet (an incomplete error) as the expression it is
+    /// declared as, which `cue eval` and `cue def` print (`s: list.Sort(x,
+    /// cmp)`).
+    fn pending_expr(&mut self, a: VId) -> Option<String> {
+        if self.mode == CueMode::Export {
+            return None;
+        }
+        match self.ev.value_of(a) {
+            Value::Bottom(e) if e.code == ErrorCode::Incomplete => {}
+            _ => return None,
+        }
+        match self.ev.vertices[a].conjuncts.as_slice() {
+            [
+                Conjunct {
+                    src: Src::Expr(e), ..
+                },
+            ] => super::source::text(e),
+            _ => None,
+        }
+    }
+
     /// In `cue def`, the name of the definition a field is declared as
     /// (`c: #Container`), which it prints instead of the expansion.
     fn reference(&self, a: VId) -> Option<String> {
@@ -368,7 +389,10 @@ impl CueWriter<'_, '_> {
             let value = match (self.reference(a), self.bottom(a)) {
                 (Some(name), _) => name,
                 (None, Some(comment)) => format!("_|_ {comment}"),
-                (None, None) => self.value(v.clone(), level),
+                (None, None) => match self.pending_expr(a) {
+                    Some(text) => text,
+                    None => self.value(v.clone(), level),
+                },
             };
             let align = !value.contains('\n') && !matches!(self.ev.default_of(v), Value::Vertex(_));
             let (doc, blank) = self.doc(a);
@@ -535,50 +559,17 @@ impl CueWriter<'_, '_> {
 fn scalar(v: &Value) -> String {
     match v {
         Value::Float(d) => format_float(d).replace('E', "e"),
-        Value::Constraint(c) if c.kinds == Kind::INT => {
-            int_type(&c.bounds).map_or_else(|| v.to_string(), str::to_string)
+        // Float bounds in CUE syntax (`1e+308`); regexes keep their text.
+        Value::Constraint(c)
+            if c.bounds
+                .iter()
+                .all(|(_, b)| matches!(b, Value::Float(_) | Value::Int(_))) =>
+        {
+            v.to_string().replace('E', "e")
         }
         Value::String(s) => quote_str(s),
         Value::Bytes(b) => quote_bytes(b),
         other => other.to_string(),
-    }
-}
-
-/// The predeclared integer type whose bounds these are (`uint`, `uint8`,
-/// `int32`...), as CUE prints them.
-fn int_type(bounds: &[(BoundOp, Value)]) -> Option<&'static str> {
-    const SIZED: [(&str, &str, &str); 10] = [
-        ("uint8", "0", "255"),
-        ("uint16", "0", "65535"),
-        ("uint32", "0", "4294967295"),
-        ("uint64", "0", "18446744073709551615"),
-        ("uint128", "0", "340282366920938463463374607431768211455"),
-        ("int8", "-128", "127"),
-        ("int16", "-32768", "32767"),
-        ("int32", "-2147483648", "2147483647"),
-        ("int64", "-9223372036854775808", "9223372036854775807"),
-        (
-            "int128",
-            "-170141183460469231731687303715884105728",
-            "170141183460469231731687303715884105727",
-        ),
-    ];
-    let mut lo = None;
-    let mut hi = None;
-    for (op, v) in bounds {
-        match (op, v) {
-            (BoundOp::Ge, Value::Int(i)) if lo.is_none() => lo = Some(i.to_string()),
-            (BoundOp::Le, Value::Int(i)) if hi.is_none() => hi = Some(i.to_string()),
-            _ => return None,
-        }
-    }
-    match (lo.as_deref(), hi.as_deref()) {
-        (Some("0"), None) => Some("uint"),
-        (Some(l), Some(h)) => SIZED
-            .iter()
-            .find(|(_, a, b)| *a == l && *b == h)
-            .map(|(name, _, _)| *name),
-        _ => None,
     }
 }
 

@@ -1,16 +1,19 @@
 //! Export of evaluated values to JSON, in `cue export` field order.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 mod cue;
+mod source;
 
 pub(crate) use cue::to_cue;
 pub use cue::{CueMode, EvalFields};
+pub(crate) use source::text as source_text;
 
 use crate::eval::{ArcType, Evaluator, Label};
 use crate::source::Span;
 use crate::value::format::format_float;
-use crate::value::{ErrorCode, VId, Value};
+use crate::value::{Error, ErrorCode, VId, Value};
 
 /// Why a value could not be exported.
 ///
@@ -82,6 +85,20 @@ impl ExportError {
             }
         }
         s
+    }
+
+    /// The span `cue` sorts the error by: none for a conflict between
+    /// values, a field not allowed, an empty disjunction or an incomplete
+    /// value (`cue` gives those only input positions), the first span
+    /// otherwise.
+    fn primary_span(&self) -> Option<&(usize, Span)> {
+        let msg = self.msg.as_str();
+        let unplaced = msg.starts_with("conflicting values")
+            || msg.starts_with("incomplete value")
+            || msg.starts_with("field not allowed")
+            || msg.starts_with("empty disjunction")
+            || msg.ends_with("errors in empty disjunction");
+        if unplaced { None } else { self.spans.first() }
     }
 
     /// Resolves byte spans to line and column with the package's sources.
@@ -178,7 +195,18 @@ impl Writer<'_, '_> {
 
     fn err(&mut self, v: Option<VId>, path: &str, code: ErrorCode, msg: String) -> ExportError {
         let (path, spans) = match v {
-            Some(v) => (self.ev.path(v), self.ev.positions(v, &msg)),
+            Some(v) => {
+                let mut spans = self.ev.positions(v, &msg);
+                if let Some(at) = self.ev.referenced_bound(v, &msg) {
+                    spans = at;
+                }
+                if msg.starts_with("conflicting values") {
+                    spans.extend(self.ev.referenced_positions(v, 4, &msg));
+                    spans.sort_by_key(|(f, s)| (*f, s.start));
+                    spans.dedup_by_key(|(f, s)| (*f, s.start));
+                }
+                (self.ev.path(v), spans)
+            }
             None => (path.to_string(), Vec::new()),
         };
         let mut e = ExportError::new(path, code, msg);
@@ -269,6 +297,19 @@ impl Writer<'_, '_> {
                 Ok(())
             }
             Value::Vertex(w) => self.vertex(w, level),
+            Value::Constraint(c) => {
+                let text = crate::value::format::incomplete_text(&c);
+                let mut e = self.err(
+                    at,
+                    "",
+                    ErrorCode::Incomplete,
+                    format!("incomplete value {text}"),
+                );
+                if let Some(v) = at {
+                    e.spans = self.ev.incomplete_spans(v, &c);
+                }
+                Err(e)
+            }
             other => {
                 let msg = format!("incomplete value {other}");
                 let mut e = self.err(at, "", ErrorCode::Incomplete, msg);
@@ -280,21 +321,35 @@ impl Writer<'_, '_> {
 
     /// The first vertex at or below `v` (through regular fields and
     /// definitions, to `depth` levels) that is a structural cycle.
-    fn structural_cycle(&mut self, v: VId, depth: usize) -> Option<VId> {
-        self.first_error(v, depth, &|code| code == ErrorCode::Structural)
+    /// A structural cycle at or below a definition, or a name in it that
+    /// resolves to nothing (`cue` reports those when compiling, wherever
+    /// they are).
+    fn definition_error(&mut self, v: VId, depth: usize) -> Option<(VId, Rc<Error>)> {
+        self.first_error(v, depth, &|e| {
+            e.code == ErrorCode::Structural
+                || (e.code == ErrorCode::Eval
+                    && e.msg.starts_with("reference \"")
+                    && e.msg.ends_with("\" not found"))
+        })
     }
 
     /// The first vertex at or below `v` (to `depth` levels, hidden fields
-    /// and definitions included) whose error `wanted` accepts.
+    /// and definitions included) whose error, or whose struct's pending
+    /// error, `wanted` accepts.
     fn first_error(
         &mut self,
         v: VId,
         depth: usize,
-        wanted: &dyn Fn(ErrorCode) -> bool,
-    ) -> Option<VId> {
+        wanted: &dyn Fn(&Error) -> bool,
+    ) -> Option<(VId, Rc<Error>)> {
         let val = self.ev.value_of(v);
         if let Value::Bottom(e) = &val {
-            return wanted(e.code).then_some(v);
+            return wanted(e).then(|| (v, e.clone()));
+        }
+        if let Some(e) = &self.ev.vertices[v].pending
+            && wanted(e)
+        {
+            return Some((v, e.clone()));
         }
         if depth == 0 || !matches!(val, Value::Vertex(_)) {
             return None;
@@ -313,7 +368,12 @@ impl Writer<'_, '_> {
     fn vertex(&mut self, w: VId, level: usize) -> Result<(), ExportError> {
         self.ev.eval_vertex(w);
         if let Some(p) = self.ev.vertices[w].pending.clone() {
-            return Err(self.err(Some(w), "", p.code, p.msg.clone()));
+            let mut e = self.err(Some(w), "", p.code, p.msg.clone());
+            // Where the error arose (a comprehension's source), if known.
+            if !p.spans.is_empty() {
+                e.spans.clone_from(&p.spans);
+            }
+            return Err(e);
         }
         let is_list = self.ev.vertices[w].is_list;
         let arcs: Vec<(Label, VId)> = self.ev.ordered_arcs(w);
@@ -321,14 +381,15 @@ impl Writer<'_, '_> {
         // even though definitions are not exported.
         for (l, a) in &arcs {
             if let Label::Def(_) = l
-                && let Some(c) = self.structural_cycle(*a, 8)
+                && let Some((c, e)) = self.definition_error(*a, 8)
             {
-                let e = self.err(
-                    Some(c),
-                    "",
-                    ErrorCode::Structural,
-                    "structural cycle".into(),
-                );
+                let e = if e.code == ErrorCode::Structural {
+                    self.err(Some(c), "", e.code, "structural cycle".into())
+                } else {
+                    let mut x = self.err(Some(c), "", e.code, e.msg.clone());
+                    x.spans.clone_from(&e.spans);
+                    x
+                };
                 match &mut self.errors {
                     Some(errs) => errs.push(e),
                     None => return Err(e),
@@ -341,10 +402,9 @@ impl Writer<'_, '_> {
             // function that is not known yet — are permanent, so they are
             // left to the fields that use them.)
             if matches!(l, Label::Hidden(_))
-                && let Some(c) = self.first_error(*a, 8, &|code| {
-                    matches!(code, ErrorCode::Eval | ErrorCode::User)
+                && let Some((c, b)) = self.first_error(*a, 8, &|e| {
+                    matches!(e.code, ErrorCode::Eval | ErrorCode::User)
                 })
-                && let Value::Bottom(b) = self.ev.value_of(c)
             {
                 let e = self.err(Some(c), "", b.code, b.msg.to_string());
                 match &mut self.errors {
@@ -433,9 +493,9 @@ pub(crate) fn all_errors(ev: &mut Evaluator<'_>, v: Value, at: Option<VId>) -> V
     if let Err(e) = r {
         errs.push(e);
     }
-    // As CUE sorts errors: by first position, then by path.
+    // As CUE sorts errors: by primary position (none first), then by path.
     errs.sort_by_cached_key(|e| {
-        let pos = e.spans.first().map(|(f, s)| (*f, s.start));
+        let pos = e.primary_span().map(|(f, s)| (*f, s.start));
         let path: Vec<String> = e
             .path
             .split(['.', '['])

@@ -87,6 +87,39 @@ fn write_vertex(id: VId, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("{...}")
 }
 
+/// A constraint as `cue` names an incomplete value: a predeclared type by
+/// name, else its bounds and then its kind (`>3 & int`).
+pub fn incomplete_text(c: &super::Constraint) -> String {
+    if super::named::named_type(c) || c.bounds.is_empty() || kind_implied(c) {
+        return Value::Constraint(std::rc::Rc::new(c.clone())).to_string();
+    }
+    let mut parts: Vec<String> = c
+        .bounds
+        .iter()
+        .map(|(op, b)| format!("{}{b}", op.as_str()))
+        .collect();
+    parts.push(c.kinds.to_string());
+    parts.join(" & ")
+}
+
+/// Whether a constraint's kinds are those its bounds imply (`>3` is a
+/// number), so that it is written without them.
+pub(crate) fn kind_implied(c: &super::Constraint) -> bool {
+    !c.bounds.is_empty()
+        && c.bounds.iter().all(|(op, v)| {
+            let k = v.scalar_kind();
+            match op {
+                super::BoundOp::Match | super::BoundOp::NotMatch => {
+                    c.kinds == super::Kind::STRING
+                        || c.kinds == (super::Kind::STRING | super::Kind::BYTES)
+                }
+                super::BoundOp::Ne => c.kinds == super::Kind::TOP,
+                _ if k.overlaps(super::Kind::NUMBER) => c.kinds == super::Kind::NUMBER,
+                _ => c.kinds == k,
+            }
+        })
+}
+
 /// Writes a value in CUE syntax.
 pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match v {
@@ -100,23 +133,17 @@ pub fn write_value(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Value::Bytes(b) => f.write_str(&quote_bytes(b)),
         Value::Constraint(c) => {
             let mut parts = Vec::new();
-            let kind_implied = !c.bounds.is_empty()
-                && c.bounds.iter().all(|(op, v)| {
-                    let k = v.scalar_kind();
-                    match op {
-                        super::BoundOp::Match | super::BoundOp::NotMatch => {
-                            c.kinds == super::Kind::STRING
-                                || c.kinds == (super::Kind::STRING | super::Kind::BYTES)
-                        }
-                        super::BoundOp::Ne => c.kinds == super::Kind::TOP,
-                        _ if k.overlaps(super::Kind::NUMBER) => c.kinds == super::Kind::NUMBER,
-                        _ => c.kinds == k,
-                    }
-                });
-            if !kind_implied {
+            let named = super::named::predeclared(c);
+            let mut bounds: Vec<&(super::BoundOp, Value)> = match named {
+                Some((name, rest)) => {
+                    parts.push(name.to_string());
+                    rest
+                }
+                None => c.bounds.iter().collect(),
+            };
+            if !kind_implied(c) && parts.is_empty() {
                 parts.push(c.kinds.to_string());
             }
-            let mut bounds: Vec<&(super::BoundOp, Value)> = c.bounds.iter().collect();
             bounds.sort_by_key(|(op, _)| match op {
                 super::BoundOp::Gt | super::BoundOp::Ge => 0,
                 super::BoundOp::Lt | super::BoundOp::Le => 1,

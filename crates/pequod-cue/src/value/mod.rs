@@ -3,6 +3,8 @@
 
 pub mod format;
 mod kind;
+mod named;
+pub(crate) use named::named_type;
 
 use std::fmt;
 use std::rc::Rc;

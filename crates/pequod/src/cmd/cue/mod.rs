@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pequod_cue::Compiled;
+use pequod_cue::value::ErrorCode;
 
 use crate::cli::{CueCommand, CueOutputArgs};
 use load::load;
@@ -172,13 +173,17 @@ fn leave<T>(value: T) {
 }
 
 /// The errors that keep `node` from exporting, one per paragraph, as the
-/// official CLI lists them (`first` when there is no list).
+/// official CLI lists them (`first` when there is no list): incomplete
+/// values only when nothing worse is wrong.
 fn export_failure(
     instance: &mut pequod_cue::Instance<'_>,
     node: pequod_cue::Node,
     first: &pequod_cue::export::ExportError,
 ) -> String {
-    let all = instance.export_errors(node);
+    let mut all = instance.export_errors(node);
+    if all.iter().any(|e| e.code != ErrorCode::Incomplete) {
+        all.retain(|e| e.code != ErrorCode::Incomplete);
+    }
     if all.is_empty() {
         first.detailed()
     } else {
