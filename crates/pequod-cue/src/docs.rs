@@ -29,39 +29,18 @@ impl<'a> Docs<'a> {
         }
     }
 
+    /// The doc comment of the field whose value is `e`: its `//` lines
+    /// without the slashes and one space after them.
     pub(crate) fn doc_of(&self, e: &ast::Expr) -> Option<String> {
-        let &(file, start) = self.fields.get(&(e as *const ast::Expr))?;
-        let src = self.sources.get(file)?;
-        let comments = &self.files.get(file)?.comments;
-        let mut idx = comments.partition_point(|c| c.span.end <= start);
-        let mut cur = start;
-        let mut lines = Vec::new();
-        while idx > 0 {
-            let c = &comments[idx - 1];
-            let Some(gap) = src.get(c.span.end..cur) else {
-                break;
-            };
-            if !gap.trim().is_empty() || gap.matches('\n').count() != 1 {
-                break;
-            }
-            let line_start = src.get(..c.span.start)?.rfind('\n').map_or(0, |p| p + 1);
-            if !src.get(line_start..c.span.start)?.trim().is_empty() {
-                break;
-            }
-            let text = c.text.trim_start_matches("//");
-            lines.push(
-                text.strip_prefix(' ')
-                    .unwrap_or(text)
-                    .trim_end()
-                    .to_string(),
-            );
-            cur = c.span.start;
-            idx -= 1;
-        }
-        if lines.is_empty() {
-            return None;
-        }
-        lines.reverse();
+        let comment = self.comment_of(e)?;
+        let lines: Vec<&str> = comment
+            .lines
+            .iter()
+            .map(|l| {
+                let text = l.trim_start().trim_start_matches("//");
+                text.strip_prefix(' ').unwrap_or(text).trim_end()
+            })
+            .collect();
         Some(lines.join("\n"))
     }
 }

@@ -225,20 +225,11 @@ impl<'a> Evaluator<'a> {
             return Vec::new();
         }
         let mut out = Vec::new();
-        let Some(x) = self.vertices.get(v) else {
-            return out;
-        };
-        for cj in &x.conjuncts {
-            let Src::Expr(e) = &cj.src else { continue };
-            let Some(file) = self.file_of(cj.env) else {
-                continue;
-            };
-            leaves(e, &mut |x| {
-                if out.is_empty() && matches!(x, Expr::Unary(op, ..) if bound_op(*op).is_some()) {
-                    out.push((file, x.span()));
-                }
-            });
-        }
+        self.conjunct_leaves(v, |file, x| {
+            if out.is_empty() && matches!(x, Expr::Unary(op, ..) if bound_op(*op).is_some()) {
+                out.push((file, x.span()));
+            }
+        });
         out
     }
 
@@ -364,21 +355,27 @@ impl<'a> Evaluator<'a> {
     /// The spans of the references among a vertex's conjuncts.
     fn reference_spans(&self, v: VId) -> Vec<(usize, Span)> {
         let mut out = Vec::new();
+        self.conjunct_leaves(v, |file, x| {
+            if is_reference(x) {
+                out.push((file, x.span()));
+            }
+        });
+        out
+    }
+
+    /// Calls `f` with the file and each leaf of the source expressions
+    /// among `v`'s conjuncts.
+    fn conjunct_leaves(&self, v: VId, mut f: impl FnMut(usize, &Expr)) {
         let Some(x) = self.vertices.get(v) else {
-            return out;
+            return;
         };
         for c in &x.conjuncts {
             let Src::Expr(e) = &c.src else { continue };
             let Some(file) = self.file_of(c.env) else {
                 continue;
             };
-            leaves(e, &mut |x| {
-                if is_reference(x) {
-                    out.push((file, x.span()));
-                }
-            });
+            leaves(e, &mut |x| f(file, x));
         }
-        out
     }
 }
 
