@@ -173,14 +173,9 @@ impl<'a> Evaluator<'a> {
                 }
             });
             for r in refs {
-                self.last_ref = None;
-                self.eval_expr(r, env);
-                let Some(w) = self.last_ref.take() else {
+                let Some(w) = self.referenced_vertex(r, env, v) else {
                     continue;
                 };
-                if w == v {
-                    continue;
-                }
                 let direct = self.positions(w, msg);
                 // Only the values, not the references passed on the way.
                 let mut nested = Vec::new();
@@ -264,14 +259,9 @@ impl<'a> Evaluator<'a> {
             }
         }
         for (r, env) in refs {
-            self.last_ref = None;
-            self.eval_expr(r, env);
-            let Some(w) = self.last_ref.take() else {
+            let Some(w) = self.referenced_vertex(r, env, v) else {
                 continue;
             };
-            if w == v {
-                continue;
-            }
             if let Some((at, args)) = self.bound_leaf(w, op, 4) {
                 let mut rest = args;
                 // A reference to the bound alone (`#N: =~"^a"`) is named too.
@@ -350,6 +340,14 @@ impl<'a> Evaluator<'a> {
             }
         }
         n
+    }
+
+    /// The vertex reference `r` (in `env`) leads to, unless it is `v`
+    /// itself or not a vertex.
+    fn referenced_vertex(&mut self, r: &'a Expr, env: Option<super::EnvId>, v: VId) -> Option<VId> {
+        self.last_ref = None;
+        self.eval_expr(r, env);
+        self.last_ref.take().filter(|w| *w != v)
     }
 
     /// The spans of the references among a vertex's conjuncts.
