@@ -18,6 +18,7 @@ mod list;
 mod math;
 mod net;
 mod path;
+pub(crate) use path::path_match;
 mod strconv;
 mod strings;
 mod structs;

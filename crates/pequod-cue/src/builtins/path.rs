@@ -229,6 +229,14 @@ impl Os {
     }
 }
 
+/// Go's `path.Match` (`/`-separated): whether `name` matches the shell
+/// pattern, `Err` for a malformed pattern.
+pub(crate) fn path_match(pattern: &str, name: &str) -> Result<bool, ()> {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    matches(&pattern, &name, Os { windows: false })
+}
+
 /// Go's `filepath.Match`.
 fn matches(pattern: &[char], name: &[char], os: Os) -> Result<bool, ()> {
     let Some((&c, rest)) = pattern.split_first() else {

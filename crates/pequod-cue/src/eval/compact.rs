@@ -94,11 +94,6 @@ pub(crate) fn compact(e: &Expr) -> Option<String> {
             }
             format!("[{}]", parts.join(","))
         }
-        Expr::Ident(i) => i.name.to_string(),
-        Expr::Number(n) => n.text.clone(),
-        Expr::String(s) if !s.is_bytes => quote_str(&s.text()),
-        Expr::Bool(b, _) => b.to_string(),
-        Expr::Null(_) => "null".to_string(),
         Expr::Paren(x, _) => compact(x)?,
         Expr::Binary(BinaryOp::Unification, l, r, _) => {
             format!("({} & {})", compact(l)?, compact(r)?)
@@ -106,6 +101,6 @@ pub(crate) fn compact(e: &Expr) -> Option<String> {
         Expr::Binary(BinaryOp::Disjunction, l, r, _) => {
             format!("({}|{})", compact(l)?, compact(r)?)
         }
-        _ => return None,
+        leaf => crate::export::source::leaf_text(leaf)?,
     })
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::rc::Rc;
 
 mod cue;
-mod source;
+pub(crate) mod source;
 
 pub(crate) use cue::to_cue;
 pub use cue::{CueMode, EvalFields};

@@ -9,12 +9,10 @@ use crate::value::format::quote_str;
 /// The expression on one line; `None` for forms not written this way (the
 /// caller falls back to the value).
 pub(crate) fn text(e: &Expr) -> Option<String> {
+    if let Some(t) = leaf_text(e) {
+        return Some(t);
+    }
     Some(match e {
-        Expr::Ident(i) => i.name.to_string(),
-        Expr::Number(n) => n.text.clone(),
-        Expr::String(s) if !s.is_bytes => quote_str(&s.text()),
-        Expr::Bool(b, _) => b.to_string(),
-        Expr::Null(_) => "null".into(),
         Expr::Paren(x, _) => format!("({})", text(x)?),
         Expr::Selector(x, sel, _) => {
             let name = match sel {
@@ -38,6 +36,18 @@ pub(crate) fn text(e: &Expr) -> Option<String> {
             };
             format!("{op}{}", text(x)?)
         }
+        _ => return None,
+    })
+}
+
+/// A name or a scalar literal as written; `None` for anything else.
+pub(crate) fn leaf_text(e: &Expr) -> Option<String> {
+    Some(match e {
+        Expr::Ident(i) => i.name.to_string(),
+        Expr::Number(n) => n.text.clone(),
+        Expr::String(s) if !s.is_bytes => quote_str(&s.text()),
+        Expr::Bool(b, _) => b.to_string(),
+        Expr::Null(_) => "null".into(),
         _ => return None,
     })
 }

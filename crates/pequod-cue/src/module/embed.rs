@@ -237,7 +237,7 @@ impl Embedder<'_> {
             }
             "text" => Ok(string(&text(), span)),
             "binary" => Ok(Expr::String(ast::StringLit {
-                raw: bytes_literal(&bytes),
+                raw: crate::value::format::quote_bytes(&bytes),
                 value: bytes,
                 is_bytes: true,
                 span,
@@ -277,25 +277,18 @@ fn check_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A pattern `cue` rejects: `**`, or an unclosed `[` class.
+/// A pattern `cue` rejects: `**`, or one `path.Match` finds malformed.
 fn check_glob(pattern: &str) -> Result<(), String> {
     if pattern.contains("**") {
         return Err(format!(
             "invalid glob pattern {pattern:?}: '**' is not supported in patterns as of yet"
         ));
     }
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        let bad = match c {
-            '\\' => chars.next().is_none(),
-            '[' => !chars.any(|c| c == ']'),
-            _ => false,
-        };
-        if bad {
-            return Err(format!(
-                "invalid glob pattern {pattern:?}: syntax error in pattern"
-            ));
-        }
+    // Go's check: matching the empty name finds a malformed pattern.
+    if crate::builtins::path_match(pattern, "").is_err() {
+        return Err(format!(
+            "invalid glob pattern {pattern:?}: syntax error in pattern"
+        ));
     }
     Ok(())
 }
@@ -323,7 +316,9 @@ fn glob_files(dir: &Path, prefix: &str, pattern: &str, out: &mut Vec<String>) {
         let Some(name) = e.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if (name.starts_with('.') && !head.starts_with('.')) || !matches(head, &name) {
+        if (name.starts_with('.') && !head.starts_with('.'))
+            || !crate::builtins::path_match(head, &name).unwrap_or(false)
+        {
             continue;
         }
         let path = if prefix.is_empty() {
@@ -337,49 +332,6 @@ fn glob_files(dir: &Path, prefix: &str, pattern: &str, out: &mut Vec<String>) {
             None if !is_dir => out.push(path),
             _ => {}
         }
-    }
-}
-
-/// Whether `name` matches the shell pattern `pattern` (`*`, `?`, `[a-z]`,
-/// `[^x]`, `\` escapes), as Go's `path.Match` does.
-fn matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    match_at(&p, &n)
-}
-
-fn match_at(p: &[char], n: &[char]) -> bool {
-    match p.first() {
-        None => n.is_empty(),
-        Some('*') => (0..=n.len()).any(|i| match_at(&p[1..], &n[i..])),
-        Some('?') => !n.is_empty() && match_at(&p[1..], &n[1..]),
-        Some('[') => {
-            let Some((&c, rest)) = n.split_first() else {
-                return false;
-            };
-            let Some(close) = p.iter().skip(1).position(|&x| x == ']').map(|i| i + 1) else {
-                return false;
-            };
-            let class = &p[1..close];
-            let (negated, class) = match class.first() {
-                Some('^') => (true, &class[1..]),
-                _ => (false, class),
-            };
-            let mut hit = false;
-            let mut i = 0;
-            while i < class.len() {
-                if i + 2 < class.len() && class[i + 1] == '-' {
-                    hit |= class[i] <= c && c <= class[i + 2];
-                    i += 3;
-                } else {
-                    hit |= class[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negated && match_at(&p[close + 1..], rest)
-        }
-        Some('\\') if p.len() > 1 => n.first() == Some(&p[1]) && match_at(&p[2..], &n[1..]),
-        Some(c) => n.first() == Some(c) && match_at(&p[1..], &n[1..]),
     }
 }
 
@@ -432,26 +384,11 @@ fn field(label: &str, value: Expr, span: Span) -> Decl {
 
 fn string(s: &str, span: Span) -> Expr {
     Expr::String(ast::StringLit {
-        raw: serde_json::to_string(s).unwrap_or_default(),
+        raw: crate::value::format::quote_str(s),
         value: s.as_bytes().to_vec(),
         is_bytes: false,
         span,
     })
-}
-
-/// A bytes literal for `bytes`: printable ASCII as is, the rest escaped.
-fn bytes_literal(bytes: &[u8]) -> String {
-    let mut out = String::from("'");
-    for &b in bytes {
-        match b {
-            b'\'' => out.push_str("\\'"),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 #[cfg(test)]
@@ -459,11 +396,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shell_patterns_match_as_go_does() {
-        assert!(matches("*.json", "a.json"));
-        assert!(!matches("*.json", "a.yaml"));
-        assert!(matches("[a-c]?.txt", "bx.txt"));
-        assert!(!matches("[^a-c]?.txt", "bx.txt"));
-        assert!(matches("\\*", "*"));
+    fn globs_are_checked_as_cue_does() {
+        assert!(check_glob("*.json").is_ok());
+        assert!(check_glob("[a-c]?.txt").is_ok());
+        assert!(check_glob("a/**/b").is_err());
+        assert!(check_glob("[a-c").is_err());
+        assert!(check_glob("x\\").is_err());
     }
 }
